@@ -1,0 +1,100 @@
+"""Establishments (collectivités, services) and their users."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from zlv.accounts.enums import EstablishmentKind, Role
+from zlv.geo.models import Commune
+
+
+class Establishment(models.Model):
+    name = models.CharField("nom", max_length=200)
+    short_name = models.CharField("nom court", max_length=100, blank=True)
+    siren = models.CharField("SIREN", max_length=9, unique=True, null=True, blank=True)
+    kind = models.CharField("type", max_length=8, choices=EstablishmentKind.choices)
+    # The perimeter: every dwelling of these communes is visible to the establishment.
+    communes = models.ManyToManyField(
+        Commune, related_name="establishments", blank=True, verbose_name="périmètre"
+    )
+    available = models.BooleanField("ouverte", default=True)
+    is_demo = models.BooleanField("démonstration", default=False)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "structure"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    is_staff = models.BooleanField("accès à l'administration", default=False)
+    is_active = models.BooleanField("actif", default=True)
+    is_system = models.BooleanField(
+        "compte système", default=False, help_text="Auteur des changements automatiques."
+    )
+    date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+    establishments = models.ManyToManyField(
+        Establishment, through="Membership", related_name="users", blank=True
+    )
+    # The establishment the user currently works for (switcher); scopes every read.
+    active_establishment = models.ForeignKey(
+        Establishment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UserManager()
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    class Meta:
+        verbose_name = "utilisateur"
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField("rôle", max_length=10, choices=Role.choices, default=Role.USUAL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "membre"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "establishment"],
+                name="membership_unique",
+                violation_error_message="Cet utilisateur est déjà membre de cette structure.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.establishment} ({self.get_role_display()})"

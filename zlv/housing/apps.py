@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HousingConfig(AppConfig):
+    name = "zlv.housing"
+    verbose_name = "Logements et propriétaires"

@@ -1,0 +1,325 @@
+"""Dwellings, owners, their rights, buildings, précisions, notes and the history of changes."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from zlv.housing.enums import (
+    CadastralClassification,
+    DataSource,
+    EnergyClass,
+    EventKind,
+    HousingKind,
+    HousingStatus,
+    Occupancy,
+    OwnerKind,
+    OwnerRank,
+    PrecisionCategory,
+    PropertyRight,
+)
+
+
+def perimeter_codes(user):
+    """INSEE codes of the communes of the user's active establishment (an unevaluated queryset)."""
+    from zlv.accounts.models import Establishment
+
+    establishment_id = getattr(user, "active_establishment_id", None)
+    if not user.is_authenticated or establishment_id is None:
+        return Establishment.communes.through.objects.none().values("commune_id")
+    return Establishment.communes.through.objects.filter(
+        establishment_id=establishment_id, establishment__memberships__user=user
+    ).values("commune_id")
+
+
+class HousingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The single access path to dwellings: those of the user's active establishment perimeter."""
+        return self.filter(geo_code__in=perimeter_codes(user))
+
+
+class Building(models.Model):
+    id = models.CharField("identifiant du bâtiment (FF idbat)", max_length=20, primary_key=True)
+    housing_count = models.PositiveIntegerField("nombre de logements", default=0)
+    vacant_housing_count = models.PositiveIntegerField("nombre de logements vacants", default=0)
+
+    class Meta:
+        verbose_name = "bâtiment"
+
+    def __str__(self):
+        return self.id
+
+    @property
+    def vacancy_rate(self) -> int | None:
+        if not self.housing_count:
+            return None
+        return round(100 * self.vacant_housing_count / self.housing_count)
+
+
+class Housing(models.Model):
+    local_id = models.CharField("identifiant fiscal national", max_length=12)
+    invariant = models.CharField("identifiant fiscal départemental", max_length=20, blank=True)
+    geo_code = models.CharField("code INSEE de la commune", max_length=5)
+    address_dgfip = models.CharField("adresse DGFiP", max_length=300, blank=True)
+    ban_address = models.CharField("adresse BAN", max_length=300, blank=True)
+    ban_id = models.CharField("identifiant BAN", max_length=50, blank=True)
+    ban_score = models.FloatField("fiabilité de l'adresse BAN", null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    cadastral_classification = models.SmallIntegerField(
+        "classement cadastral", choices=CadastralClassification.choices, null=True, blank=True
+    )
+    cadastral_reference = models.CharField("section cadastrale", max_length=20, blank=True)
+    plot_id = models.CharField("parcelle", max_length=20, blank=True)
+    plot_area = models.IntegerField("surface de la parcelle (m²)", null=True, blank=True)
+    building = models.ForeignKey(
+        Building,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="housings",
+    )
+    building_year = models.SmallIntegerField("année de construction", null=True, blank=True)
+    uncomfortable = models.BooleanField("inconfortable", null=True, blank=True)
+    vacancy_start_year = models.SmallIntegerField(
+        "année de début de vacance", null=True, blank=True
+    )
+    housing_kind = models.CharField("type de logement", max_length=6, choices=HousingKind.choices)
+    rooms_count = models.SmallIntegerField("nombre de pièces", null=True, blank=True)
+    living_area = models.IntegerField("surface habitable (m²)", null=True, blank=True)
+    taxed = models.BooleanField("soumis à la taxe sur les logements vacants", null=True, blank=True)
+    rental_value = models.IntegerField("valeur locative cadastrale (€)", null=True, blank=True)
+    beneficiary_count = models.SmallIntegerField(
+        "nombre de titulaires de droits", null=True, blank=True
+    )
+    condominium = models.CharField("type de propriété (FF ctpdl)", max_length=5, blank=True)
+    last_mutation_year = models.SmallIntegerField(
+        "année de dernière mutation", null=True, blank=True
+    )
+    last_transaction_date = models.DateField("date de dernière vente", null=True, blank=True)
+    last_transaction_value = models.BigIntegerField(
+        "prix de dernière vente (€)", null=True, blank=True
+    )
+    occupancy_source = models.CharField("occupation d'origine (FF ccthp)", max_length=7, blank=True)
+
+    # Provenance: "lovac-2025", "lovac-2026"… — the files this dwelling was imported from.
+    data_file_years = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    data_source = models.CharField(
+        "source", max_length=20, choices=DataSource.choices, default=DataSource.LOVAC
+    )
+
+    # Follow-up, entered by agents (never overwritten by an import).
+    status = models.SmallIntegerField("statut de suivi", choices=HousingStatus.choices, default=0)
+    sub_status = models.CharField("sous-statut", max_length=100, blank=True)
+    occupancy = models.CharField(
+        "occupation", max_length=7, choices=Occupancy.choices, default=Occupancy.VACANT
+    )
+    occupancy_intended = models.CharField(
+        "occupation prévisionnelle", max_length=7, choices=Occupancy.choices, blank=True
+    )
+    actual_dpe = models.CharField(
+        "étiquette DPE renseignée", max_length=1, choices=EnergyClass.choices, blank=True
+    )
+    precisions = models.ManyToManyField(
+        "Precision", through="HousingPrecision", related_name="housings", blank=True
+    )
+
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
+
+    objects = HousingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "logement"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["geo_code", "local_id"],
+                name="housing_unique_local_id",
+                violation_error_message="Ce logement existe déjà dans cette commune.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__gte=0, status__lte=5),
+                name="housing_status_valid",
+                violation_error_message="Statut de suivi inconnu.",
+            ),
+        ]
+        indexes = [
+            # visible_to(): every list/count filters on the perimeter's communes.
+            models.Index(fields=["geo_code", "status"], name="housing_geo_status_idx"),
+            # search by pasted national fiscal ids.
+            models.Index(fields=["local_id"], name="housing_local_id_idx"),
+        ]
+
+    def __str__(self):
+        return self.address_dgfip or self.local_id
+
+    @property
+    def department_code(self) -> str:
+        return self.local_id[:2]
+
+    @property
+    def vacancy_years(self) -> int | None:
+        if self.vacancy_start_year is None:
+            return None
+        return timezone.now().year - self.vacancy_start_year
+
+    @property
+    def provenance_label(self) -> str:
+        years = sorted(
+            tag.removeprefix("lovac-") for tag in self.data_file_years if tag.startswith("lovac-")
+        )
+        return f"LOVAC ({', '.join(years)})" if years else ""
+
+
+class Owner(models.Model):
+    idpersonne = models.CharField(
+        "identifiant personne (FF)", max_length=8, unique=True, null=True, blank=True
+    )
+    full_name = models.CharField("nom complet", max_length=300)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    address_dgfip = models.CharField("adresse DGFiP", max_length=500, blank=True)
+    additional_address = models.CharField("complément d'adresse", max_length=300, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    kind = models.CharField(
+        "type de propriétaire", max_length=20, choices=OwnerKind.choices, blank=True
+    )
+    data_source = models.CharField("source", max_length=30, blank=True)
+    is_multi_owner = models.BooleanField("multi-propriétaire", default=False)
+    do_not_contact = models.BooleanField("ne pas contacter", default=False)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "propriétaire"
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def display_name(self) -> str:
+        """'DUPONT/JEAN MARIE' as written in the Fichiers fonciers → 'DUPONT Jean Marie'."""
+        surname, _, first_names = self.full_name.partition("/")
+        if not first_names:
+            return self.full_name
+        return f"{surname} {first_names.title()}".strip()
+
+
+class HousingOwner(models.Model):
+    housing = models.ForeignKey(Housing, on_delete=models.CASCADE, related_name="owner_links")
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="housing_links")
+    rank = models.SmallIntegerField("rang", choices=OwnerRank.choices)
+    idprocpte = models.CharField("compte propriétaire", max_length=11, blank=True)
+    idprodroit = models.CharField("identifiant du droit", max_length=13, blank=True)
+    property_right = models.CharField(
+        "nature du droit", max_length=20, choices=PropertyRight.choices, blank=True
+    )
+    locprop_source = models.SmallIntegerField(
+        "localisation du propriétaire (FF)", null=True, blank=True
+    )
+    start_date = models.DateTimeField("depuis le", default=timezone.now)
+    end_date = models.DateTimeField("jusqu'au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "droit de propriété"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["housing", "owner"],
+                name="housing_owner_unique",
+                violation_error_message="Ce propriétaire est déjà rattaché à ce logement.",
+            ),
+            # Exactly one primary owner per dwelling.
+            models.UniqueConstraint(
+                fields=["housing"],
+                condition=models.Q(rank=1),
+                name="housing_single_primary_owner",
+                violation_error_message="Un logement n'a qu'un destinataire principal.",
+            ),
+        ]
+        indexes = [
+            # owner record: all dwellings of an owner; multi-owner computation.
+            models.Index(fields=["owner", "rank"], name="housing_owner_owner_rank_idx"),
+        ]
+
+
+class Precision(models.Model):
+    category = models.CharField("catégorie", max_length=30, choices=PrecisionCategory.choices)
+    label = models.CharField("libellé", max_length=150)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "précision"
+        ordering = ["category", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "label"], name="precision_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} : {self.label}"
+
+
+class HousingPrecision(models.Model):
+    housing = models.ForeignKey(Housing, on_delete=models.CASCADE)
+    precision = models.ForeignKey(Precision, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["housing", "precision"], name="housing_precision_unique"
+            )
+        ]
+
+
+class Event(models.Model):
+    """One change in the life of a dwelling or an owner: immutable, always attributed."""
+
+    kind = models.CharField("type", max_length=40, choices=EventKind.choices)
+    housing = models.ForeignKey(
+        Housing, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    owner = models.ForeignKey(
+        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    old = models.JSONField("ancienne valeur", null=True, blank=True)
+    new = models.JSONField("nouvelle valeur", null=True, blank=True)
+    created_at = models.DateTimeField("le", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    import_run = models.ForeignKey(
+        "lovac.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+
+    class Meta:
+        verbose_name = "événement"
+        indexes = [
+            # history timeline of a dwelling; "last change was automatic?" check at import.
+            models.Index(fields=["housing", "kind", "-created_at"], name="event_housing_kind_idx"),
+            models.Index(fields=["owner", "-created_at"], name="event_owner_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y})"
+
+
+class Note(models.Model):
+    housing = models.ForeignKey(
+        Housing, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    owner = models.ForeignKey(
+        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    content = models.TextField("contenu")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    updated_at = models.DateTimeField("modifiée le", default=timezone.now)
+    deleted_at = models.DateTimeField("supprimée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "note"
+        ordering = ["-created_at"]

