@@ -17,9 +17,7 @@ DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("ZLV_DEMO", False)
 # Production sets SECRET_KEY; the fallback only serves local runs and tests.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-only-key-change-me")
-ALLOWED_HOSTS = [
-    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
-]
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -82,6 +80,8 @@ else:
 
     DATABASES = {"default": ensure_embedded_server(VAR_DIR / "pgdata")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Several suites may share one server (parallel sessions): ZLV_TEST_DATABASE names the test database.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ZLV_TEST_DATABASE") or None}
 DATABASES["default"].setdefault("OPTIONS", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,9 +121,7 @@ TASKS = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get(
-    "DEFAULT_FROM_EMAIL", "Zéro Logement Vacant <ne-pas-repondre@zlv.local>"
-)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Zéro Logement Vacant <ne-pas-repondre@zlv.local>")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -66,9 +66,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def establishment(self, create, extracted, **kwargs):
         """`UserFactory(establishment=e, role=Role.ADMIN)` makes the user a member working for e."""
         if create and extracted:
-            Membership.objects.create(
-                user=self, establishment=extracted, role=kwargs.get("role", Role.USUAL)
-            )
+            Membership.objects.create(user=self, establishment=extracted, role=kwargs.get("role", Role.USUAL))
             self.active_establishment = extracted
         self.save()
 

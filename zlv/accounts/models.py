@@ -80,9 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="memberships"
-    )
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rôle", max_length=10, choices=Role.choices, default=Role.USUAL)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -82,25 +82,17 @@ class Housing(models.Model):
     )
     building_year = models.SmallIntegerField("année de construction", null=True, blank=True)
     uncomfortable = models.BooleanField("inconfortable", null=True, blank=True)
-    vacancy_start_year = models.SmallIntegerField(
-        "année de début de vacance", null=True, blank=True
-    )
+    vacancy_start_year = models.SmallIntegerField("année de début de vacance", null=True, blank=True)
     housing_kind = models.CharField("type de logement", max_length=6, choices=HousingKind.choices)
     rooms_count = models.SmallIntegerField("nombre de pièces", null=True, blank=True)
     living_area = models.IntegerField("surface habitable (m²)", null=True, blank=True)
     taxed = models.BooleanField("soumis à la taxe sur les logements vacants", null=True, blank=True)
     rental_value = models.IntegerField("valeur locative cadastrale (€)", null=True, blank=True)
-    beneficiary_count = models.SmallIntegerField(
-        "nombre de titulaires de droits", null=True, blank=True
-    )
+    beneficiary_count = models.SmallIntegerField("nombre de titulaires de droits", null=True, blank=True)
     condominium = models.CharField("type de propriété (FF ctpdl)", max_length=5, blank=True)
-    last_mutation_year = models.SmallIntegerField(
-        "année de dernière mutation", null=True, blank=True
-    )
+    last_mutation_year = models.SmallIntegerField("année de dernière mutation", null=True, blank=True)
     last_transaction_date = models.DateField("date de dernière vente", null=True, blank=True)
-    last_transaction_value = models.BigIntegerField(
-        "prix de dernière vente (€)", null=True, blank=True
-    )
+    last_transaction_value = models.BigIntegerField("prix de dernière vente (€)", null=True, blank=True)
     occupancy_source = models.CharField("occupation d'origine (FF ccthp)", max_length=7, blank=True)
 
     # Provenance: "lovac-2025", "lovac-2026"… — the files this dwelling was imported from.
@@ -166,9 +158,7 @@ class Housing(models.Model):
 
     @property
     def provenance_label(self) -> str:
-        years = sorted(
-            tag.removeprefix("lovac-") for tag in self.data_file_years if tag.startswith("lovac-")
-        )
+        years = sorted(tag.removeprefix("lovac-") for tag in self.data_file_years if tag.startswith("lovac-"))
         return f"LOVAC ({', '.join(years)})" if years else ""
 
 
@@ -183,9 +173,7 @@ class Owner(models.Model):
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     siren = models.CharField("SIREN", max_length=9, blank=True)
-    kind = models.CharField(
-        "type de propriétaire", max_length=20, choices=OwnerKind.choices, blank=True
-    )
+    kind = models.CharField("type de propriétaire", max_length=20, choices=OwnerKind.choices, blank=True)
     data_source = models.CharField("source", max_length=30, blank=True)
     is_multi_owner = models.BooleanField("multi-propriétaire", default=False)
     do_not_contact = models.BooleanField("ne pas contacter", default=False)
@@ -216,9 +204,7 @@ class HousingOwner(models.Model):
     property_right = models.CharField(
         "nature du droit", max_length=20, choices=PropertyRight.choices, blank=True
     )
-    locprop_source = models.SmallIntegerField(
-        "localisation du propriétaire (FF)", null=True, blank=True
-    )
+    locprop_source = models.SmallIntegerField("localisation du propriétaire (FF)", null=True, blank=True)
     start_date = models.DateTimeField("depuis le", default=timezone.now)
     end_date = models.DateTimeField("jusqu'au", null=True, blank=True)
 
@@ -252,9 +238,7 @@ class Precision(models.Model):
     class Meta:
         verbose_name = "précision"
         ordering = ["category", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "label"], name="precision_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["category", "label"], name="precision_unique")]
 
     def __str__(self):
         return f"{self.get_category_display()} : {self.label}"
@@ -267,9 +251,7 @@ class HousingPrecision(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["housing", "precision"], name="housing_precision_unique"
-            )
+            models.UniqueConstraint(fields=["housing", "precision"], name="housing_precision_unique")
         ]
 
 
@@ -280,15 +262,11 @@ class Event(models.Model):
     housing = models.ForeignKey(
         Housing, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
-    owner = models.ForeignKey(
-        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
-    )
+    owner = models.ForeignKey(Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     old = models.JSONField("ancienne valeur", null=True, blank=True)
     new = models.JSONField("nouvelle valeur", null=True, blank=True)
     created_at = models.DateTimeField("le", default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     import_run = models.ForeignKey(
         "lovac.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
@@ -309,13 +287,9 @@ class Note(models.Model):
     housing = models.ForeignKey(
         Housing, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
     )
-    owner = models.ForeignKey(
-        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
-    )
+    owner = models.ForeignKey(Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="notes")
     content = models.TextField("contenu")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("créée le", default=timezone.now)
     updated_at = models.DateTimeField("modifiée le", default=timezone.now)
     deleted_at = models.DateTimeField("supprimée le", null=True, blank=True)

@@ -33,9 +33,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "siren",
-                    models.CharField(
-                        blank=True, max_length=9, null=True, unique=True, verbose_name="SIREN"
-                    ),
+                    models.CharField(blank=True, max_length=9, null=True, unique=True, verbose_name="SIREN"),
                 ),
                 (
                     "kind",
@@ -66,9 +64,7 @@ class Migration(migrations.Migration):
                 ("is_demo", models.BooleanField(default=False, verbose_name="démonstration")),
                 (
                     "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="créée le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="créée le"),
                 ),
                 (
                     "communes",
@@ -128,9 +124,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "date_joined",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="inscrit le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="inscrit le"),
                 ),
                 (
                     "groups",

@@ -15,9 +15,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "code",
-                    models.CharField(
-                        max_length=3, primary_key=True, serialize=False, verbose_name="code"
-                    ),
+                    models.CharField(max_length=3, primary_key=True, serialize=False, verbose_name="code"),
                 ),
                 ("name", models.CharField(max_length=100, verbose_name="nom")),
             ],
@@ -54,9 +52,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=150, verbose_name="nom")),
                 (
                     "population",
-                    models.PositiveIntegerField(
-                        blank=True, null=True, verbose_name="population municipale"
-                    ),
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="population municipale"),
                 ),
                 ("center_latitude", models.FloatField(blank=True, null=True)),
                 ("center_longitude", models.FloatField(blank=True, null=True)),
@@ -80,9 +76,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "siren",
-                    models.CharField(
-                        max_length=9, primary_key=True, serialize=False, verbose_name="SIREN"
-                    ),
+                    models.CharField(max_length=9, primary_key=True, serialize=False, verbose_name="SIREN"),
                 ),
                 ("name", models.CharField(max_length=200, verbose_name="nom")),
                 (

@@ -34,9 +34,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "vacant_housing_count",
-                    models.PositiveIntegerField(
-                        default=0, verbose_name="nombre de logements vacants"
-                    ),
+                    models.PositiveIntegerField(default=0, verbose_name="nombre de logements vacants"),
                 ),
             ],
             options={
@@ -73,9 +71,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "additional_address",
-                    models.CharField(
-                        blank=True, max_length=300, verbose_name="complément d'adresse"
-                    ),
+                    models.CharField(blank=True, max_length=300, verbose_name="complément d'adresse"),
                 ),
                 ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
                 ("phone", models.CharField(blank=True, max_length=30, verbose_name="téléphone")),
@@ -111,9 +107,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="mis à jour le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="mis à jour le"),
                 ),
             ],
             options={
@@ -157,9 +151,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "ban_score",
-                    models.FloatField(
-                        blank=True, null=True, verbose_name="fiabilité de l'adresse BAN"
-                    ),
+                    models.FloatField(blank=True, null=True, verbose_name="fiabilité de l'adresse BAN"),
                 ),
                 ("latitude", models.FloatField(blank=True, null=True)),
                 ("longitude", models.FloatField(blank=True, null=True)),
@@ -188,15 +180,11 @@ class Migration(migrations.Migration):
                 ("plot_id", models.CharField(blank=True, max_length=20, verbose_name="parcelle")),
                 (
                     "plot_area",
-                    models.IntegerField(
-                        blank=True, null=True, verbose_name="surface de la parcelle (m²)"
-                    ),
+                    models.IntegerField(blank=True, null=True, verbose_name="surface de la parcelle (m²)"),
                 ),
                 (
                     "building_year",
-                    models.SmallIntegerField(
-                        blank=True, null=True, verbose_name="année de construction"
-                    ),
+                    models.SmallIntegerField(blank=True, null=True, verbose_name="année de construction"),
                 ),
                 (
                     "uncomfortable",
@@ -204,9 +192,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "vacancy_start_year",
-                    models.SmallIntegerField(
-                        blank=True, null=True, verbose_name="année de début de vacance"
-                    ),
+                    models.SmallIntegerField(blank=True, null=True, verbose_name="année de début de vacance"),
                 ),
                 (
                     "housing_kind",
@@ -218,15 +204,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "rooms_count",
-                    models.SmallIntegerField(
-                        blank=True, null=True, verbose_name="nombre de pièces"
-                    ),
+                    models.SmallIntegerField(blank=True, null=True, verbose_name="nombre de pièces"),
                 ),
                 (
                     "living_area",
-                    models.IntegerField(
-                        blank=True, null=True, verbose_name="surface habitable (m²)"
-                    ),
+                    models.IntegerField(blank=True, null=True, verbose_name="surface habitable (m²)"),
                 ),
                 (
                     "taxed",
@@ -238,9 +220,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "rental_value",
-                    models.IntegerField(
-                        blank=True, null=True, verbose_name="valeur locative cadastrale (€)"
-                    ),
+                    models.IntegerField(blank=True, null=True, verbose_name="valeur locative cadastrale (€)"),
                 ),
                 (
                     "beneficiary_count",
@@ -250,9 +230,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "condominium",
-                    models.CharField(
-                        blank=True, max_length=5, verbose_name="type de propriété (FF ctpdl)"
-                    ),
+                    models.CharField(blank=True, max_length=5, verbose_name="type de propriété (FF ctpdl)"),
                 ),
                 (
                     "last_mutation_year",
@@ -266,9 +244,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "last_transaction_value",
-                    models.BigIntegerField(
-                        blank=True, null=True, verbose_name="prix de dernière vente (€)"
-                    ),
+                    models.BigIntegerField(blank=True, null=True, verbose_name="prix de dernière vente (€)"),
                 ),
                 (
                     "occupancy_source",
@@ -390,9 +366,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="mis à jour le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="mis à jour le"),
                 ),
                 (
                     "building",
@@ -422,15 +396,11 @@ class Migration(migrations.Migration):
                 ("content", models.TextField(verbose_name="contenu")),
                 (
                     "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="créée le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="créée le"),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="modifiée le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="modifiée le"),
                 ),
                 (
                     "deleted_at",
@@ -521,15 +491,11 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 (
                     "housing",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, to="housing.housing"
-                    ),
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="housing.housing"),
                 ),
                 (
                     "precision",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, to="housing.precision"
-                    ),
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="housing.precision"),
                 ),
             ],
         ),
@@ -576,9 +542,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "idprodroit",
-                    models.CharField(
-                        blank=True, max_length=13, verbose_name="identifiant du droit"
-                    ),
+                    models.CharField(blank=True, max_length=13, verbose_name="identifiant du droit"),
                 ),
                 (
                     "property_right",
@@ -605,9 +569,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "start_date",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="depuis le"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="depuis le"),
                 ),
                 ("end_date", models.DateTimeField(blank=True, null=True, verbose_name="jusqu'au")),
                 (
@@ -629,9 +591,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "droit de propriété",
-                "indexes": [
-                    models.Index(fields=["owner", "rank"], name="housing_owner_owner_rank_idx")
-                ],
+                "indexes": [models.Index(fields=["owner", "rank"], name="housing_owner_owner_rank_idx")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("housing", "owner"),
@@ -725,9 +685,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "événement",
                 "indexes": [
-                    models.Index(
-                        fields=["housing", "kind", "-created_at"], name="event_housing_kind_idx"
-                    ),
+                    models.Index(fields=["housing", "kind", "-created_at"], name="event_housing_kind_idx"),
                     models.Index(fields=["owner", "-created_at"], name="event_owner_idx"),
                 ],
             },

@@ -70,9 +70,7 @@ def seed_precisions(apps, schema_editor):
     Precision = apps.get_model("housing", "Precision")
     for category, labels in PRECISIONS.items():
         for order, label in enumerate(labels):
-            Precision.objects.update_or_create(
-                category=category, label=label, defaults={"order": order}
-            )
+            Precision.objects.update_or_create(category=category, label=label, defaults={"order": order})
 
 
 class Migration(migrations.Migration):
