@@ -49,12 +49,12 @@ def _describe_territory(code: str) -> tuple[str, str, str | None]:
         kind = EstablishmentKind.COM_TOM if code.startswith("97") else EstablishmentKind.COM
         return kind, f"Commune {_of(commune.name)}", None
     department = Department.objects.get(code=code.zfill(2) if code.isdigit() else code)
-    return EstablishmentKind.DEP, f"Département {_of(department.name)}", None
+    return EstablishmentKind.DEP, f"{department.name} (département)", None
 
 
 def _of(name: str) -> str:
     """French 'de'/'d’' before a place name: 'de Douai', 'd’Ajaccio'."""
-    return f"d’{name}" if name[:1].upper() in "AEIOUYÉÈÊÎÔH" else f"de {name}"
+    return f"d’{name}" if name[:1].upper() in "AEIOUYÉÈÊÎÔ" else f"de {name}"
 
 
 def member_add(*, establishment: Establishment, email: str, role: str, password: str | None = None) -> User:
