@@ -77,9 +77,8 @@ def main() -> None:
             "generate_lovac", "--territory", options.territory, "--millesime", str(options.millesime),
             "--rows", str(options.rows), "--seed", str(options.seed), "--out", str(out), env=env,
         )  # fmt: skip
-        print(
-            f"fichier généré en {time.perf_counter() - started:.1f} s : {out} ({out.stat().st_size / 1e6:.0f} Mo)"
-        )
+        size_mb = out.stat().st_size / 1e6
+        print(f"fichier généré en {time.perf_counter() - started:.1f} s : {out} ({size_mb:.0f} Mo)")
 
     started = time.perf_counter()
     command = [sys.executable, str(ROOT / "manage.py"), "import_lovac", str(out)]
