@@ -577,7 +577,8 @@ def order_by_sort(queryset: QuerySet, filters: HousingFilters) -> QuerySet:
     """Sort by owner, occupancy or status (default: commune then id, a stable order)."""
     if not filters.sort:
         return queryset.order_by("geo_code", "id")
-    if any(key.lstrip("-") == "owner" for key in filters.sort):
+    sorts_by_owner = any(key.lstrip("-") == "owner" for key in filters.sort)
+    if sorts_by_owner and "primary_owner_name" not in queryset.query.annotations:
         from django.db.models import Subquery
 
         queryset = queryset.annotate(
