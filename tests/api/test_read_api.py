@@ -86,3 +86,36 @@ def test_invalid_filters_are_a_400_with_french_messages(client, territory):
 def test_openapi_document_is_served(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/housing/count" in schema["paths"]
+
+
+def test_map_clusters_at_low_zoom_and_addresses_at_high_zoom(client, territory):
+    mine = territory["mine"]
+    mine.latitude, mine.longitude = 50.37, 3.08
+    mine.save()
+    twin = HousingFactory(geo_code="59178", latitude=50.37, longitude=3.08, status=4)
+    HousingFactory(geo_code="59178", latitude=50.40, longitude=3.20)
+    HousingFactory(geo_code="59178", latitude=None, longitude=None)  # not located: not on the map
+    outside = territory["theirs"]
+    outside.latitude, outside.longitude = 50.36, 3.52
+    outside.save()
+    client.force_login(territory["agent"])
+
+    clusters = client.get("/api/v1/housing/map?zoom=5").json()["features"]
+    assert sum(feature["properties"]["count"] for feature in clusters) == 3
+    assert all(feature["properties"]["cluster"] for feature in clusters)
+
+    points = client.get("/api/v1/housing/map?zoom=16&bbox=3.0,50.3,3.1,50.4").json()["features"]
+    assert len(points) == 1  # the two dwellings at the same address are one feature
+    assert points[0]["properties"]["count"] == 2
+    assert sorted(points[0]["properties"]["ids"]) == sorted([mine.pk, twin.pk])
+    assert points[0]["geometry"]["coordinates"] == [3.08, 50.37]
+
+    filtered = client.get("/api/v1/housing/map?zoom=16&bbox=3.0,50.3,3.1,50.4&status=4").json()["features"]
+    assert filtered[0]["properties"]["ids"] == [twin.pk]
+
+
+def test_map_rejects_a_malformed_viewport(client, territory):
+    client.force_login(territory["agent"])
+    response = client.get("/api/v1/housing/map?zoom=16&bbox=nord")
+    assert response.status_code == 400
+    assert "bbox" in response.json()["errors"]

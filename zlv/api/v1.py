@@ -12,7 +12,7 @@ from zlv.api.models import ApiToken, hash_token
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import FilterError, parse_filters
 from zlv.housing.models import Housing, HousingOwner, Owner
-from zlv.housing.selectors import filtered_housing, housing_counts, housing_page
+from zlv.housing.selectors import filtered_housing, housing_counts, housing_page, map_features
 
 
 class SessionAuth(APIKeyCookie):
@@ -164,6 +164,23 @@ def housing_list(request):
 @api.get("/housing/count", response=CountOut, summary="Nombre de logements, de propriétaires et par statut")
 def housing_count(request):
     return housing_counts(filtered_housing(request.user, _filters_or_400(request)))
+
+
+@api.get(
+    "/housing/map", summary="Carte : groupes (zoom faible) ou adresses dans la vue (zoom fort), en GeoJSON"
+)
+def housing_map(request, zoom: float = 10, bbox: str = ""):
+    filters = _filters_or_400(request)
+    bounds = None
+    if bbox:
+        try:
+            west, south, east, north = (float(value) for value in bbox.split(","))
+        except ValueError:
+            raise FilterError({"bbox": "La zone doit être « ouest,sud,est,nord » en degrés."}) from None
+        bounds = (west, south, east, north)
+    if not 0 <= zoom <= 24:
+        raise FilterError({"zoom": "Le niveau de zoom doit être compris entre 0 et 24."})
+    return map_features(filtered_housing(request.user, filters), bbox=bounds, zoom=zoom)
 
 
 @api.get("/housing/{housing_id}", response=HousingOut, summary="Un logement et ses propriétaires")

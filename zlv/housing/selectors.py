@@ -11,7 +11,9 @@ def with_primary_owner(queryset: QuerySet) -> QuerySet:
     """Join the primary owner (rank 1, at most one per dwelling, so rows are not multiplied)."""
     return queryset.annotate(
         primary_link=FilteredRelation("owner_links", condition=Q(owner_links__rank=1))
-    ).annotate(primary_owner_id=F("primary_link__owner_id"), primary_owner_name=F("primary_link__owner__full_name"))
+    ).annotate(
+        primary_owner_id=F("primary_link__owner_id"), primary_owner_name=F("primary_link__owner__full_name")
+    )
 
 
 def filtered_housing(user, filters: HousingFilters) -> QuerySet:
@@ -43,3 +45,64 @@ def housing_page(queryset: QuerySet, filters: HousingFilters) -> list[Housing]:
     ordered = order_by_sort(with_primary_owner(queryset), filters)
     start = (filters.page - 1) * filters.per_page
     return list(ordered[start : start + filters.per_page])
+
+
+# Zoom level from which the map shows addresses instead of clusters.
+MAP_POINTS_MIN_ZOOM = 14
+MAP_MAX_POINTS = 5000
+
+
+def map_features(queryset: QuerySet, *, bbox: tuple[float, float, float, float] | None, zoom: float) -> dict:
+    """GeoJSON of the filtered dwellings for MapLibre: grid clusters below MAP_POINTS_MIN_ZOOM, else
+    one feature per address (dwellings at the same coordinates grouped) inside the viewport.
+
+    Clustering happens in SQL so that the map never ships every dwelling.
+    """
+    located = queryset.order_by().filter(latitude__isnull=False, longitude__isnull=False)
+    if bbox is not None:
+        west, south, east, north = bbox
+        located = located.filter(
+            longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north
+        )
+    sql, params = located.values("id").query.sql_with_params()
+    # Cells of about 60 px at this zoom (256 px tiles): 360° / 2^zoom / 256 · 60.
+    cell = 360 / (2 ** max(zoom, 0)) / 256 * 60
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if zoom < MAP_POINTS_MIN_ZOOM:
+            cursor.execute(
+                f"""
+                SELECT round(avg(h.longitude)::numeric, 5), round(avg(h.latitude)::numeric, 5), count(*)
+                FROM housing_housing h WHERE h.id IN ({sql})
+                GROUP BY floor(h.longitude / %s), floor(h.latitude / %s)
+                """,  # noqa: S608 — `sql` is Django's own compiled query, values are parameters
+                [*params, cell, cell],
+            )
+            features = [
+                _feature(lon, lat, {"count": count, "cluster": True}) for lon, lat, count in cursor.fetchall()
+            ]
+        else:
+            cursor.execute(
+                f"""
+                SELECT round(h.longitude::numeric, 6), round(h.latitude::numeric, 6), count(*),
+                       (array_agg(h.id ORDER BY h.id))[1:50], min(h.status),
+                       (array_agg(h.address_dgfip ORDER BY h.id))[1]
+                FROM housing_housing h WHERE h.id IN ({sql})
+                GROUP BY 1, 2 LIMIT %s
+                """,  # noqa: S608 — see above
+                [*params, MAP_MAX_POINTS],
+            )
+            features = [
+                _feature(lon, lat, {"count": count, "ids": ids, "status": status, "address": address})
+                for lon, lat, count, ids, status, address in cursor.fetchall()
+            ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(longitude, latitude, properties: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [float(longitude), float(latitude)]},
+        "properties": properties,
+    }
