@@ -4,13 +4,25 @@ from django.db.models import QuerySet
 
 from zlv.geo.models import Commune, Department, Epci
 
+# Paris, Marseille and Lyon are divided into municipal arrondissements, which have their own
+# INSEE codes; fiscal files (LOVAC) locate dwellings by arrondissement, so the city's territory
+# must include them. The list is fixed by law (PLM law of 1982).
+ARRONDISSEMENTS_OF_CITY = {
+    "75056": tuple(f"751{number:02d}" for number in range(1, 21)),
+    "13055": tuple(f"132{number:02d}" for number in range(1, 17)),
+    "69123": tuple(f"6938{number}" for number in range(1, 10)),
+}
+
 
 class UnknownTerritory(ValueError):
     """The code names no commune, EPCI, département or 'FR'."""
 
 
 def communes_of_territory(code: str) -> QuerySet[Commune]:
-    """Communes of a territory given as an INSEE commune code, an EPCI SIREN, a département code or 'FR'."""
+    """Communes of a territory given as an INSEE commune code, an EPCI SIREN, a département code or 'FR'.
+
+    Paris, Marseille and Lyon come with their municipal arrondissements.
+    """
     code = code.strip().upper()
     if code == "FR":
         return Commune.objects.all()
@@ -20,10 +32,9 @@ def communes_of_territory(code: str) -> QuerySet[Commune]:
             raise UnknownTerritory(f"Aucun EPCI de SIREN {code}.")
         return epci.communes.all()
     if len(code) == 5:
-        communes = Commune.objects.filter(code=code)
-        if not communes.exists():
+        if not Commune.objects.filter(code=code).exists():
             raise UnknownTerritory(f"Aucune commune de code INSEE {code}.")
-        return communes
+        return Commune.objects.filter(code__in=(code, *ARRONDISSEMENTS_OF_CITY.get(code, ())))
     if len(code) in (1, 2, 3):
         department_code = code.zfill(2) if code.isdigit() else code
         if not Department.objects.filter(code=department_code).exists():
