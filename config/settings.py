@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ZLV_VAR_DIR", BASE_DIR / "var"))
@@ -37,12 +38,14 @@ INSTALLED_APPS = [
     "zlv.accounts",
     "zlv.housing",
     "zlv.lovac",
+    "zlv.api",
     "zlv.www",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,7 +69,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
             ],
         },
     },
@@ -86,8 +88,13 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# E-mail login; refuses system and inactive accounts (also on every request).
+AUTHENTICATION_BACKENDS = ["zlv.accounts.backends.EmailBackend"]
 LOGIN_URL = "/connexion"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/parc-de-logements"
+# Brute-force lockout: this many failures for one e-mail within the window lock it for the window.
+SIGN_IN_MAX_FAILURES = int(os.environ.get("SIGN_IN_MAX_FAILURES", "5"))
+SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("SIGN_IN_LOCKOUT_MINUTES", "15"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -122,6 +129,32 @@ TASKS = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Zéro Logement Vacant <ne-pas-repondre@zlv.local>")
+
+# "Je donne mon avis" button in the header.
+FEEDBACK_URL = os.environ.get(
+    "FEEDBACK_URL",
+    "mailto:contact@zerologementvacant.beta.gouv.fr?subject=Mon%20avis%20sur%20Z%C3%A9ro%20Logement%20Vacant",
+)
+
+# Content Security Policy (django-csp 4): everything from our own origin (DSFR, htmx, fonts are
+# served by whitenoise), inline scripts only with the per-request nonce, no inline styles.
+# DSFR's CSS uses data: URIs for some icons. Hosts a feature needs (map tiles…) are added here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -96,3 +96,23 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.establishment} ({self.get_role_display()})"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, kept a short while to lock an e-mail address under brute force."""
+
+    # As typed (lowercased): it need not match an account, so locking reveals nothing.
+    email = models.CharField("adresse e-mail saisie", max_length=254)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    attempted_at = models.DateTimeField("tentée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "échec de connexion"
+        verbose_name_plural = "échecs de connexion"
+        indexes = [
+            # sign_in_is_locked(): failures of one e-mail within the lockout window.
+            models.Index(fields=["email", "attempted_at"], name="sign_in_failure_email_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} — {self.attempted_at:%Y-%m-%d %H:%M}"

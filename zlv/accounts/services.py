@@ -1,15 +1,30 @@
 """Writes on establishments and users."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from zlv.accounts.enums import EstablishmentKind, Role
-from zlv.accounts.models import Establishment, Membership, User
+from zlv.accounts.models import Establishment, Membership, SignInFailure, User
+from zlv.accounts.selectors import sign_in_failures_count
 from zlv.geo.models import Commune, Department, Epci
 from zlv.geo.selectors import communes_of_territory
+
+
+class SignInError(Exception):
+    """The e-mail/password pair was refused (unknown e-mail, wrong password, account not allowed)."""
+
+
+class SignInLockedError(SignInError):
+    """Too many recent failures for this e-mail: refused whatever the password."""
 
 
 def system_user() -> User:
@@ -80,3 +95,56 @@ def password_setup_path(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return f"/mot-de-passe/definir/{uid}/{token}"
+
+
+def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:
+    """Check credentials with a per-e-mail lockout; raise SignInError or SignInLockedError.
+
+    The lockout counts failures per typed e-mail whether or not an account exists, so neither the
+    messages nor the lock reveal which e-mails have accounts.
+    """
+    email = email.strip().lower()
+    recent_failures = sign_in_failures_count(email=email)
+    if recent_failures >= settings.SIGN_IN_MAX_FAILURES:
+        raise SignInLockedError
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        with transaction.atomic():
+            now = timezone.now()
+            # Keep the table small: older failures no longer count.
+            SignInFailure.objects.filter(email=email, attempted_at__lt=now - timedelta(days=1)).delete()
+            SignInFailure.objects.create(email=email, ip_address=_client_ip(request), attempted_at=now)
+        if recent_failures + 1 >= settings.SIGN_IN_MAX_FAILURES:
+            raise SignInLockedError
+        raise SignInError
+    SignInFailure.objects.filter(email=email).delete()
+    return user
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def user_ensure_active_establishment(*, user: User) -> User:
+    """After sign-in: work for the first establishment (by name) when none, or no longer a member."""
+    memberships = Membership.objects.filter(user=user).order_by("establishment__name", "pk")
+    if (
+        user.active_establishment_id
+        and memberships.filter(establishment_id=user.active_establishment_id).exists()
+    ):
+        return user
+    first = memberships.first()
+    new_establishment_id = first.establishment_id if first else None
+    if new_establishment_id != user.active_establishment_id:
+        user.active_establishment_id = new_establishment_id
+        user.save(update_fields=["active_establishment"])
+    return user
+
+
+def user_switch_establishment(*, user: User, establishment: Establishment) -> User:
+    """Make `establishment` the one the user works for; only among their memberships."""
+    if not Membership.objects.filter(user=user, establishment=establishment).exists():
+        raise PermissionDenied("Vous n'êtes pas membre de cette structure.")
+    user.active_establishment = establishment
+    user.save(update_fields=["active_establishment"])
+    return user

@@ -1,7 +1,37 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from zlv.www import health
+from zlv.www.accounts import views as accounts_views
+from zlv.www.housing_list import views as housing_list_views
+from zlv.www.pages import views as pages_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("", pages_views.home, name="home"),
+    # Accounts
+    path("connexion", accounts_views.SignInView.as_view(), name="sign_in"),
+    path("deconnexion", accounts_views.SignOutView.as_view(), name="sign_out"),
+    path("structure/changer", accounts_views.switch_establishment, name="switch_establishment"),
+    # Main navigation
+    path("parc-de-logements", housing_list_views.housing_list, name="housing_list"),
+    path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),
+    path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
+    path(
+        "analyses/parc-vacant",
+        pages_views.coming_soon,
+        {"title": "Parc vacant de votre territoire"},
+        name="analyses_vacancy",
+    ),
+    path(
+        "analyses/lutte",
+        pages_views.coming_soon,
+        {"title": "Vos suivis et campagnes"},
+        name="analyses_follow_up",
+    ),
+    path("ressources", pages_views.coming_soon, {"title": "Ressources"}, name="resources"),
+    # Footer (public)
+    path("accessibilite", pages_views.accessibility, name="accessibility"),
+    path("mentions-legales", pages_views.legal_notice, name="legal_notice"),
+    path("donnees-personnelles", pages_views.personal_data, name="personal_data"),
 ]

@@ -1,0 +1,166 @@
+import re
+
+import pytest
+
+from tests.factories import CommuneFactory, EstablishmentFactory, HousingFactory, UserFactory
+from zlv.accounts.enums import Role
+
+
+@pytest.fixture
+def agent(db):
+    commune = CommuneFactory(code="59350")
+    establishment = EstablishmentFactory(name="Métropole Européenne de Lille", communes=[commune])
+    return UserFactory(establishment=establishment, first_name="Camille", last_name="Martin")
+
+
+@pytest.mark.django_db
+def test_layout_shows_header_navigation_feedback_and_footer(client, agent, settings):
+    settings.FEEDBACK_URL = "https://avis.example.test/zlv"
+    client.force_login(agent)
+
+    response = client.get("/parc-de-logements")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "République" in html and "Française" in html
+    assert "Zéro Logement Vacant" in html
+    nav = html[html.index('id="navigation-principale"') :]
+    for label, url in [
+        ("Parc de logements", "/parc-de-logements"),
+        ("Campagnes", "/campagnes"),
+        ("Parc vacant de votre territoire", "/analyses/parc-vacant"),
+        ("Vos suivis et campagnes", "/analyses/lutte"),
+        ("Ressources", "/ressources"),
+    ]:
+        assert f'href="{url}"' in nav and label in nav
+    assert "Analyses" in nav
+    assert re.search(r'href="/parc-de-logements"\s+target="_self"\s+aria-current="page"', nav)
+    assert (
+        '<a class="fr-btn fr-icon-feedback-line" href="https://avis.example.test/zlv">Je donne mon avis</a>'
+        in html
+    )
+    assert "Camille Martin" in html and "Métropole Européenne de Lille" in html
+    assert 'action="/deconnexion"' in html
+    for footer_link in ["Accessibilité : non conforme", "Mentions légales", "Données personnelles"]:
+        assert footer_link in html
+    assert 'lang="fr"' in html
+    assert 'name="viewport"' in html
+    # Everything comes from our static files: no CDN.
+    assert "/static/dsfr/dist/dsfr/dsfr.min.css" in html
+    assert not re.search(r'(src|href)="(https?:)?//[^"]*\.(js|css)"', html)
+
+
+@pytest.mark.django_db
+def test_housing_placeholder_counts_the_dwellings_of_the_perimeter(client, agent):
+    HousingFactory.create_batch(3, geo_code="59350")
+    HousingFactory(geo_code="59999")
+    client.force_login(agent)
+
+    response = client.get("/parc-de-logements")
+
+    assert response.context["housing_count"] == 3
+    assert "<strong>3</strong> logements" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_housing_placeholder_query_budget(client, agent, django_assert_max_num_queries):
+    client.force_login(agent)
+
+    # session, user, active membership, count, DSFR site config (2, its context processor),
+    # memberships for the header, and the two savepoints of ATOMIC_REQUESTS.
+    with django_assert_max_num_queries(9):
+        client.get("/parc-de-logements")
+
+
+@pytest.mark.django_db
+def test_user_without_establishment_sees_an_explanation(client):
+    client.force_login(UserFactory())
+
+    response = client.get("/parc-de-logements")
+
+    assert response.status_code == 200
+    assert "Aucune structure rattachée" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("/campagnes", "Campagnes"),
+        ("/analyses/parc-vacant", "Parc vacant de votre territoire"),
+        ("/analyses/lutte", "Vos suivis et campagnes"),
+        ("/ressources", "Ressources"),
+    ],
+)
+def test_sections_still_to_build_say_coming_soon(client, agent, url, title):
+    client.force_login(agent)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Bientôt disponible" in html
+    assert f"<h1>{title}</h1>" in html
+
+
+@pytest.mark.django_db
+def test_analyses_redirects_to_its_first_page(client, agent):
+    client.force_login(agent)
+
+    assert client.get("/analyses")["Location"] == "/analyses/parc-vacant"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("/accessibilite", "Déclaration d’accessibilité"),
+        ("/mentions-legales", "Mentions légales"),
+        ("/donnees-personnelles", "Données personnelles"),
+    ],
+)
+def test_footer_pages_are_public(client, url, title):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"<h1>{title}</h1>" in html
+    # Anonymous visitors get no navigation, a sign-in link instead.
+    assert "navigation-principale" not in html
+    assert 'href="/connexion"' in html
+
+
+@pytest.mark.django_db
+def test_csp_header_with_a_nonce_on_dsfr_scripts(client, agent):
+    client.force_login(agent)
+
+    response = client.get("/parc-de-logements")
+
+    policy = response["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["default-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    nonce = re.search(r"'nonce-([^']+)'", directives["script-src"]).group(1)
+    html = response.content.decode()
+    assert 'src="/static/dsfr/dist/dsfr/dsfr.module.min.js"' in html
+    assert f'nonce="{nonce}"' in html
+    # Every inline script (none today) must carry the nonce.
+    for script in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html):
+        assert f'nonce="{nonce}"' in script
+
+
+@pytest.mark.django_db
+def test_csp_header_on_public_pages(client):
+    assert "Content-Security-Policy" in client.get("/connexion")
+
+
+@pytest.mark.django_db
+def test_visitor_sees_their_role_in_the_account_menu(client):
+    user = UserFactory(establishment=EstablishmentFactory(), establishment__role=Role.VISITOR)
+    client.force_login(user)
+
+    response = client.get("/parc-de-logements")
+
+    assert "Rôle : Visiteur (lecture seule)" in response.content.decode()
