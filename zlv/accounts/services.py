@@ -8,6 +8,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -94,7 +95,7 @@ def password_setup_path(user: User) -> str:
     """Path of the signed, expiring link that lets a new user choose a password."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return f"/mot-de-passe/definir/{uid}/{token}"
+    return reverse("password_choose", kwargs={"uidb64": uid, "token": token})
 
 
 def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:

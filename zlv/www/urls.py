@@ -12,6 +12,12 @@ urlpatterns = [
     # Accounts
     path("connexion", accounts_views.SignInView.as_view(), name="sign_in"),
     path("deconnexion", accounts_views.SignOutView.as_view(), name="sign_out"),
+    path("mot-de-passe/oublie", accounts_views.PasswordForgottenView.as_view(), name="password_forgotten"),
+    path(
+        "mot-de-passe/definir/<uidb64>/<token>",
+        accounts_views.PasswordChooseView.as_view(),
+        name="password_choose",
+    ),
     path("structure/changer", accounts_views.switch_establishment, name="switch_establishment"),
     # Main navigation
     path("parc-de-logements", housing_list_views.housing_list, name="housing_list"),

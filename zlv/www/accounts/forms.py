@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 
 from zlv.accounts.services import SignInError, SignInLockedError, user_authenticate
 
@@ -70,3 +71,41 @@ class SignInForm(forms.Form):
 
     def get_user(self):
         return self.user
+
+
+class PasswordChooseForm(SetPasswordForm):
+    """Choose a password from an invitation or reset link (Django's validators, French messages)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in (("new_password1", "Nouveau mot de passe"), ("new_password2", "Confirmation")):
+            self.fields[name].label = label
+            self.fields[name].widget.attrs.update(
+                {
+                    "class": "fr-input",
+                    "autocomplete": "new-password",
+                    "aria-describedby": f"id_{name}-messages",
+                }
+            )
+        self.fields[
+            "new_password1"
+        ].help_text = "Au moins 12 caractères, ni trop courant, ni uniquement des chiffres."
+
+
+class PasswordForgottenForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        help_text="Format attendu : nom@domaine.fr",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "class": "fr-input", "aria-describedby": "id_email-messages"}
+        ),
+        error_messages={
+            "required": "Saisissez votre adresse e-mail.",
+            "invalid": "Saisissez une adresse e-mail valide, par exemple nom@domaine.fr.",
+        },
+    )
+
+    def get_users(self, email):
+        """System accounts never receive a reset link."""
+        return (user for user in super().get_users(email) if not user.is_system)

@@ -1,14 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.contrib.auth.views import (
+    LoginView,
+    LogoutView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    redirect_to_login,
+)
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST, require_safe
 
 from zlv.accounts.models import Membership
 from zlv.accounts.services import user_ensure_active_establishment, user_switch_establishment
-from zlv.www.accounts.forms import SignInForm
+from zlv.www.accounts.forms import PasswordChooseForm, PasswordForgottenForm, SignInForm
 
 
 class SignInView(LoginView):
@@ -59,3 +67,38 @@ def admin_sign_in(request):
         # Signed in but not staff: sending them to /connexion would loop back here.
         raise PermissionDenied("Réservé à l'équipe de Zéro Logement Vacant.")
     return redirect_to_login(request.GET.get("next", "/admin/"))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordChooseView(PasswordResetConfirmView):
+    """Invitation and reset links: signed, expiring (PASSWORD_RESET_TIMEOUT), single use."""
+
+    form_class = PasswordChooseForm
+    template_name = "accounts/password_choose.html"
+    post_reset_login = False
+    success_url = reverse_lazy("sign_in")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Votre mot de passe est enregistré. Vous pouvez vous connecter.")
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordForgottenView(PasswordResetView):
+    """Same answer whether the address has an account or not (no account enumeration)."""
+
+    form_class = PasswordForgottenForm
+    template_name = "accounts/password_forgotten.html"
+    email_template_name = "accounts/password_forgotten_email.txt"
+    subject_template_name = "accounts/password_forgotten_subject.txt"
+    success_url = reverse_lazy("sign_in")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé avec un lien "
+            "pour choisir un nouveau mot de passe (valable 3 jours).",
+        )
+        return response
