@@ -18,7 +18,9 @@ def douaisis():
 @pytest.mark.django_db
 def test_creates_an_epci_establishment_with_its_member_communes_and_first_admin(douaisis, capsys, settings):
     settings.DEMO_MODE = False
-    call_command("create_establishment", "--territory", "200044618", "--user", "Chef@Douai.fr", "--role", "admin")
+    call_command(
+        "create_establishment", "--territory", "200044618", "--user", "Chef@Douai.fr", "--role", "admin"
+    )
 
     establishment = Establishment.objects.get(siren="200044618")
     assert establishment.kind == EstablishmentKind.CA
@@ -47,7 +49,9 @@ def test_commune_and_department_territories(douaisis):
 @pytest.mark.django_db
 def test_running_twice_keeps_one_establishment_and_one_membership(douaisis):
     for _ in range(2):
-        call_command("create_establishment", "--territory", "200044618", "--user", "x@douai.fr", "--role", "usual")
+        call_command(
+            "create_establishment", "--territory", "200044618", "--user", "x@douai.fr", "--role", "usual"
+        )
     assert Establishment.objects.count() == 1
     assert Membership.objects.count() == 1
 
@@ -55,5 +59,7 @@ def test_running_twice_keeps_one_establishment_and_one_membership(douaisis):
 @pytest.mark.django_db
 def test_unknown_territory_is_a_clear_error():
     with pytest.raises(CommandError, match="Aucun EPCI de SIREN 123456789"):
-        call_command("create_establishment", "--territory", "123456789", "--user", "x@y.fr", "--role", "usual")
+        call_command(
+            "create_establishment", "--territory", "123456789", "--user", "x@y.fr", "--role", "usual"
+        )
     assert not Establishment.objects.exists()

@@ -78,6 +78,8 @@ class Housing(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         db_constraint=False,
+        # Indexed in Meta: the automatic FK index would come with a useless LIKE twin.
+        db_index=False,
         related_name="housings",
     )
     building_year = models.SmallIntegerField("année de construction", null=True, blank=True)
@@ -141,6 +143,10 @@ class Housing(models.Model):
             models.Index(fields=["geo_code", "status"], name="housing_geo_status_idx"),
             # search by pasted national fiscal ids.
             models.Index(fields=["local_id"], name="housing_local_id_idx"),
+            # building card and building filters (housings of a building).
+            models.Index(
+                fields=["building"], name="housing_building_idx", condition=models.Q(building__isnull=False)
+            ),
         ]
 
     def __str__(self):
@@ -163,9 +169,9 @@ class Housing(models.Model):
 
 
 class Owner(models.Model):
-    idpersonne = models.CharField(
-        "identifiant personne (FF)", max_length=8, unique=True, null=True, blank=True
-    )
+    # Unique through Meta.constraints (no LIKE twin index): the import matches owners on it.
+    # NULL, not "", for owners without a DGFiP id, so that uniqueness ignores them.
+    idpersonne = models.CharField("identifiant personne (FF)", max_length=8, null=True, blank=True)  # noqa: DJ001
     full_name = models.CharField("nom complet", max_length=300)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     address_dgfip = models.CharField("adresse DGFiP", max_length=500, blank=True)
@@ -182,6 +188,13 @@ class Owner(models.Model):
 
     class Meta:
         verbose_name = "propriétaire"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idpersonne"],
+                name="owner_unique_idpersonne",
+                violation_error_message="Un propriétaire porte déjà cet identifiant personne.",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -196,8 +209,9 @@ class Owner(models.Model):
 
 
 class HousingOwner(models.Model):
-    housing = models.ForeignKey(Housing, on_delete=models.CASCADE, related_name="owner_links")
-    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="housing_links")
+    # No single-column FK indexes: (housing, owner) and (owner, rank) below serve those lookups.
+    housing = models.ForeignKey(Housing, on_delete=models.CASCADE, related_name="owner_links", db_index=False)
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="housing_links", db_index=False)
     rank = models.SmallIntegerField("rang", choices=OwnerRank.choices)
     idprocpte = models.CharField("compte propriétaire", max_length=11, blank=True)
     idprodroit = models.CharField("identifiant du droit", max_length=13, blank=True)
@@ -259,10 +273,13 @@ class Event(models.Model):
     """One change in the life of a dwelling or an owner: immutable, always attributed."""
 
     kind = models.CharField("type", max_length=40, choices=EventKind.choices)
+    # No single-column FK indexes: the two indexes in Meta start with these columns.
     housing = models.ForeignKey(
-        Housing, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        Housing, null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
     )
-    owner = models.ForeignKey(Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    owner = models.ForeignKey(
+        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     old = models.JSONField("ancienne valeur", null=True, blank=True)
     new = models.JSONField("nouvelle valeur", null=True, blank=True)
     created_at = models.DateTimeField("le", default=timezone.now)

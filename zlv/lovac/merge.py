@@ -1,0 +1,648 @@
+"""Staging tables and the set-based SQL merge of a LOVAC millésime (DOMAIN.md §4.3).
+
+Rows are `COPY`'d into TEMP tables, then merged with a handful of statements (INSERT … SELECT,
+UPDATE … FROM, INSERT … ON CONFLICT); every automatic change gets an event attributed to the
+system user and the import run. Everything runs inside the caller's transaction.
+"""
+
+# SQL is assembled from table names and column lists defined in this module, never from input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import io
+import queue
+import threading
+from dataclasses import dataclass
+
+import polars as pl
+
+from zlv.accounts.models import User
+from zlv.housing.enums import EXIT_SUB_STATUS, HousingStatus, Occupancy
+from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
+
+HOUSING = Housing._meta.db_table
+OWNER = Owner._meta.db_table
+LINK = HousingOwner._meta.db_table
+BUILDING = Building._meta.db_table
+EVENT = Event._meta.db_table
+USER = User._meta.db_table
+
+STAGING_HOUSING = "lovac_stg_housing"
+STAGING_LINKS = "lovac_stg_link"
+STAGING_OWNERS = "lovac_o"
+STAGING_BUILDINGS = "lovac_stg_building"
+TEMP_TABLES = [
+    STAGING_HOUSING,
+    STAGING_LINKS,
+    STAGING_OWNERS,
+    STAGING_BUILDINGS,
+    "lovac_h",
+    "lovac_l",
+    "lovac_cur",
+    "lovac_departed",
+    "lovac_communes",
+    "lovac_rejected_ids",
+    "lovac_exit",
+    "lovac_touched_owners",
+]
+
+STAGING_HOUSING_COLUMNS = {
+    "line": "integer",
+    "local_id": "text",
+    "invariant": "text",
+    "geo_code": "text",
+    "housing_kind": "text",
+    "address_dgfip": "text",
+    "ban_address": "text",
+    "ban_id": "text",
+    "ban_score": "double precision",
+    "latitude": "double precision",
+    "longitude": "double precision",
+    "living_area": "integer",
+    "rooms_count": "smallint",
+    "cadastral_classification": "smallint",
+    "uncomfortable": "boolean",
+    "building_year": "smallint",
+    "condominium": "text",
+    "beneficiary_count": "smallint",
+    "rental_value": "integer",
+    "taxed": "boolean",
+    "occupancy_source": "text",
+    "building_id": "text",
+    "plot_id": "text",
+    "plot_area": "integer",
+    "cadastral_reference": "text",
+    "last_mutation_year": "smallint",
+    "last_transaction_date": "date",
+    "last_transaction_value": "bigint",
+    "vacancy_start_year": "smallint",
+    "idprocpte": "text",
+}
+STAGING_LINK_COLUMNS = {
+    "line": "integer",
+    "rank": "smallint",
+    "idpersonne": "text",
+    "property_right": "text",
+    "locprop": "smallint",
+    "idprodroit": "text",
+}
+STAGING_OWNER_COLUMNS = {
+    "idpersonne": "text",
+    "full_name": "text",
+    "birth_date": "date",
+    "kind": "text",
+    "siren": "text",
+    "address": "text",
+    "primary_count": "integer",
+}
+
+# Physical and fiscal fields refreshed from the file: (column, key in event payloads, NOT NULL text).
+REFRESHED_FIELDS = [
+    ("invariant", "invariant", True),
+    ("housing_kind", "housingKind", True),
+    ("address_dgfip", "rawAddress", True),
+    ("ban_address", "banAddress", True),
+    ("ban_id", "banId", True),
+    ("ban_score", "banScore", False),
+    ("latitude", "latitude", False),
+    ("longitude", "longitude", False),
+    ("living_area", "livingArea", False),
+    ("rooms_count", "roomsCount", False),
+    ("cadastral_classification", "cadastralClassification", False),
+    ("uncomfortable", "uncomfortable", False),
+    ("building_year", "buildingYear", False),
+    ("condominium", "ownershipKind", True),
+    ("beneficiary_count", "beneficiaryCount", False),
+    ("rental_value", "rentalValue", False),
+    ("taxed", "taxed", False),
+    ("occupancy_source", "occupancySource", True),
+    ("building_id", "buildingId", False),
+    ("plot_id", "plotId", True),
+    ("plot_area", "plotArea", False),
+    ("cadastral_reference", "cadastralReference", True),
+    ("last_mutation_year", "lastMutationYear", False),
+    ("last_transaction_date", "lastTransactionDate", False),
+    ("last_transaction_value", "lastTransactionValue", False),
+    ("vacancy_start_year", "vacancyStartYear", False),
+]
+
+# Occupancy/status changes count as "by a user" when an event of these kinds has a non-system author.
+FOLLOW_UP_EVENT_KINDS = ("housing:status-updated", "housing:occupancy-updated")
+
+
+def _source(column: str, text: bool, alias: str = "s") -> str:
+    return f"COALESCE({alias}.{column}, '')" if text else f"{alias}.{column}"
+
+
+def _label_case(expression: str, choices) -> str:
+    whens = " ".join(f"WHEN {_literal(value)} THEN {_literal(label)}" for value, label in choices)
+    return f"(CASE {expression} {whens} ELSE {expression}::text END)"
+
+
+def _literal(value) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+OCCUPANCY_LABEL = Occupancy.choices
+STATUS_LABEL = HousingStatus.choices
+
+
+@dataclass
+class MergeCounts:
+    housing_created: int = 0
+    housing_updated: int = 0
+    housing_exited: int = 0
+    owners_created: int = 0
+    owners_updated: int = 0
+    owners_attached: int = 0
+    owners_detached: int = 0
+    owners_rank_updated: int = 0
+
+
+class Staging:
+    """TEMP staging tables filled by `COPY` (the reader's sink).
+
+    COPYs run on a writer thread so that PostgreSQL ingests one chunk while polars parses the
+    next; only that thread touches the connection until `flush()` returns.
+    """
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.raw_cursor = getattr(cursor, "cursor", cursor)
+        self.housing_rows = 0
+        self.owner_rows = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=3)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def create(self) -> None:
+        self.drop()
+        self._create(STAGING_HOUSING, STAGING_HOUSING_COLUMNS)
+        self._create(STAGING_LINKS, STAGING_LINK_COLUMNS)
+        self._create(STAGING_OWNERS, STAGING_OWNER_COLUMNS)
+        self._create(
+            STAGING_BUILDINGS,
+            {"building_id": "text", "housing_count": "integer", "vacant_housing_count": "integer"},
+        )
+
+    def _create(self, name: str, columns: dict[str, str]) -> None:
+        definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+        self.cursor.execute(f"CREATE TEMP TABLE {name} ({definition})")
+
+    def drop(self) -> None:
+        self.cursor.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES))
+
+    def housing(self, frame: pl.DataFrame) -> None:
+        self.copy(STAGING_HOUSING, frame.select(list(STAGING_HOUSING_COLUMNS)))
+        self.housing_rows += frame.height
+
+    def links(self, frame: pl.DataFrame) -> None:
+        self.copy(STAGING_LINKS, frame.select(list(STAGING_LINK_COLUMNS)))
+        self.owner_rows += frame.height
+
+    def owners(self, frame: pl.DataFrame) -> None:
+        self.copy(STAGING_OWNERS, frame.select(list(STAGING_OWNER_COLUMNS)))
+
+    def copy(self, table: str, frame: pl.DataFrame) -> None:
+        """Queue `frame` for COPY into `table` (CSV: unquoted empty field = NULL)."""
+        self._raise_pending()
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._write, name="lovac-copy", daemon=True)
+            self._thread.start()
+        self._queue.put((table, ", ".join(frame.columns), buffer))
+
+    def flush(self) -> None:
+        """Wait for every queued COPY; re-raise the writer's error if any."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        self._raise_pending()
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain: the main thread will raise
+            table, columns, buffer = item
+            try:
+                with self.raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(buffer.getbuffer())
+            except BaseException as error:  # noqa: BLE001 - handed over to the main thread
+                self._error = error
+
+
+def merge(
+    cursor,
+    *,
+    staging: Staging,
+    millesime: int,
+    run_id: int,
+    author_id: int,
+    duplicate_lines: list[int],
+    communes: set[str],
+    rejected_local_ids: list[str],
+    buildings: pl.DataFrame | None,
+    progress=None,
+) -> MergeCounts:
+    """Merge the staged rows into dwellings, owners, rights and buildings; returns the counts."""
+    progress = progress or (lambda phase, count=None: None)
+    tag = f"lovac-{millesime}"
+    counts = MergeCounts()
+    params = {"tag": tag, "run": run_id, "author": author_id}
+    _skip_row_triggers(cursor)
+
+    def run(sql: str, extra: dict | None = None) -> int:
+        cursor.execute(sql, {**params, **(extra or {})})
+        return cursor.rowcount
+
+    def scalar(sql: str, extra: dict | None = None):
+        cursor.execute(sql, {**params, **(extra or {})})
+        return cursor.fetchone()[0]
+
+    event_columns = "(kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)"
+
+    # ---- 1. Keep one record per dwelling, resolve dwelling ids -------------------------------
+    progress("préparation")
+    staging.flush()
+    if duplicate_lines:
+        run(f"DELETE FROM {STAGING_HOUSING} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
+        run(f"DELETE FROM {STAGING_LINKS} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
+    if buildings is not None and buildings.height:
+        staging.copy(
+            STAGING_BUILDINGS, buildings.select("building_id", "housing_count", "vacant_housing_count")
+        )
+    run("CREATE TEMP TABLE lovac_communes (code text PRIMARY KEY)")
+    if communes:
+        staging.copy("lovac_communes", pl.DataFrame({"code": sorted(communes)}))
+    run("CREATE TEMP TABLE lovac_touched_owners (owner_id bigint)")
+    run("CREATE TEMP TABLE lovac_rejected_ids (local_id text)")
+    if rejected_local_ids:
+        staging.copy("lovac_rejected_ids", pl.DataFrame({"local_id": rejected_local_ids}))
+    staging.flush()
+    run(f"ANALYZE {STAGING_HOUSING}")
+    run(f"ANALYZE {STAGING_LINKS}")
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_h AS
+        SELECT s.*, COALESCE(h.id, nextval(pg_get_serial_sequence('{HOUSING}', 'id'))) AS housing_id,
+               h.id IS NULL AS is_new
+        FROM {STAGING_HOUSING} s
+        LEFT JOIN {HOUSING} h ON h.geo_code = s.geo_code AND h.local_id = s.local_id
+        """
+    )
+    run("CREATE UNIQUE INDEX ON lovac_h (line)")
+    run("ANALYZE lovac_h")
+
+    # ---- 2. Buildings -------------------------------------------------------------------------
+    progress("bâtiments")
+    run(
+        f"""
+        INSERT INTO {BUILDING} AS b (id, housing_count, vacant_housing_count)
+        SELECT building_id, housing_count, vacant_housing_count FROM {STAGING_BUILDINGS}
+        ON CONFLICT (id) DO UPDATE
+           SET housing_count = EXCLUDED.housing_count, vacant_housing_count = EXCLUDED.vacant_housing_count
+         WHERE (b.housing_count, b.vacant_housing_count)
+               IS DISTINCT FROM (EXCLUDED.housing_count, EXCLUDED.vacant_housing_count)
+        """
+    )
+
+    # ---- 3. Owners (matched on idpersonne) ---------------------------------------------------
+    progress("propriétaires")
+    run(f"CREATE UNIQUE INDEX ON {STAGING_OWNERS} (idpersonne)")
+    run(f"ANALYZE {STAGING_OWNERS}")
+    owner_old = "jsonb_build_object('name', old.full_name, 'birthdate', old.birth_date, 'address', old.address_dgfip, 'siren', old.siren, 'kind', old.kind)"  # noqa: E501
+    owner_new = "jsonb_build_object('name', o.full_name, 'birthdate', o.birth_date, 'address', o.address_dgfip, 'siren', o.siren, 'kind', o.kind)"  # noqa: E501
+    counts.owners_updated = scalar(
+        f"""
+        WITH updated AS (
+            UPDATE {OWNER} o
+               SET full_name = s.full_name, kind = COALESCE(s.kind, ''),
+                   address_dgfip = COALESCE(s.address, ''),
+                   birth_date = COALESCE(s.birth_date, o.birth_date),
+                   siren = COALESCE(s.siren, o.siren), updated_at = now()
+              FROM {STAGING_OWNERS} s, {OWNER} old
+             WHERE o.idpersonne = s.idpersonne AND old.id = o.id
+               AND (o.full_name, o.kind, o.address_dgfip, o.birth_date, o.siren)
+                   IS DISTINCT FROM
+                   (s.full_name, COALESCE(s.kind, ''), COALESCE(s.address, ''),
+                    COALESCE(s.birth_date, o.birth_date), COALESCE(s.siren, o.siren))
+            RETURNING o.id, {owner_old} AS old_value, {owner_new} AS new_value
+        ), events AS (
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'owner:updated', NULL, id, old_value, new_value, now(), %(author)s, %(run)s FROM updated
+        )
+        SELECT count(*) FROM updated
+        """
+    )
+    # New owners: no other right anywhere yet, so the file alone tells whether they are multi-owners.
+    # (No owner:created event: the dwelling's housing:created and owner-attached events cover it.)
+    counts.owners_created = run(
+        f"""
+        INSERT INTO {OWNER} (idpersonne, full_name, birth_date, address_dgfip, additional_address,
+                             email, phone, siren, kind, data_source, is_multi_owner, do_not_contact,
+                             created_at, updated_at)
+        SELECT s.idpersonne, s.full_name, s.birth_date, COALESCE(s.address, ''), '', '', '',
+               COALESCE(s.siren, ''), COALESCE(s.kind, ''), %(tag)s, s.primary_count > 1, false, now(), now()
+          FROM {STAGING_OWNERS} s
+         WHERE NOT EXISTS (SELECT 1 FROM {OWNER} o WHERE o.idpersonne = s.idpersonne)
+        ON CONFLICT (idpersonne) DO NOTHING
+        """
+    )
+
+    # ---- 4. Existing dwellings: refresh physical/fiscal fields, add the millésime ------------
+    progress("logements")
+    new_values = ", ".join(_source(column, text) for column, _key, text in REFRESHED_FIELDS)
+    current_values = ", ".join(f"h.{column}" for column, _key, _text in REFRESHED_FIELDS)
+    assignments = ", ".join(f"{column} = {_source(column, text)}" for column, _key, text in REFRESHED_FIELDS)
+    unchanged_keys = ", ".join(
+        f"CASE WHEN old.{column} IS NOT DISTINCT FROM {_source(column, text)} THEN '{key}' END"
+        for column, key, text in REFRESHED_FIELDS
+    )
+    old_object = ", ".join(f"'{key}', old.{column}" for column, key, _text in REFRESHED_FIELDS)
+    new_object = ", ".join(f"'{key}', {_source(column, text)}" for column, key, text in REFRESHED_FIELDS)
+    counts.housing_updated = scalar(
+        f"""
+        WITH updated AS (
+            UPDATE {HOUSING} h
+               SET {assignments},
+                   data_file_years = ARRAY(
+                       SELECT DISTINCT t FROM unnest(h.data_file_years || %(tag)s::varchar) t ORDER BY t
+                   ),
+                   updated_at = now()
+              FROM lovac_h s, {HOUSING} old
+             WHERE h.id = s.housing_id AND NOT s.is_new AND old.id = h.id
+               AND (({current_values}) IS DISTINCT FROM ({new_values})
+                    OR NOT (%(tag)s = ANY(h.data_file_years)))
+            RETURNING h.id,
+                (jsonb_build_object({old_object}) || jsonb_build_object('dataFileYears', old.data_file_years))
+                    - array_remove(ARRAY[{unchanged_keys}], NULL) AS old_value,
+                (jsonb_build_object({new_object}) || jsonb_build_object('dataFileYears', h.data_file_years))
+                    - array_remove(ARRAY[{unchanged_keys}], NULL) AS new_value
+        ), events AS (
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'housing:lovac-refreshed', id, NULL, old_value, new_value, now(), %(author)s, %(run)s
+              FROM updated
+        )
+        SELECT count(*) FROM updated
+        """  # noqa: S608
+    )
+
+    # Back in the file while not vacant: vacant again unless a user changed its follow-up.
+    user_touched = f"""
+        EXISTS (SELECT 1 FROM {EVENT} e JOIN {USER} u ON u.id = e.created_by_id
+                 WHERE e.housing_id = h.id AND e.kind IN {FOLLOW_UP_EVENT_KINDS!r} AND NOT u.is_system)
+    """
+    run(
+        f"""
+        WITH reset AS (
+            UPDATE {HOUSING} h
+               SET occupancy = 'V', status = 0, sub_status = '', updated_at = now()
+              FROM lovac_h s, {HOUSING} old
+             WHERE h.id = s.housing_id AND NOT s.is_new AND old.id = h.id
+               AND h.occupancy <> 'V' AND NOT {user_touched}
+            RETURNING h.id, old.occupancy AS old_occupancy, old.status AS old_status,
+                      old.sub_status AS old_sub_status
+        ), occupancy_events AS (
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'housing:occupancy-updated', id, NULL::bigint,
+                   jsonb_build_object('occupancy', {_label_case("old_occupancy", OCCUPANCY_LABEL)}),
+                   jsonb_build_object('occupancy', {_literal(Occupancy.VACANT.label)}),
+                   now(), %(author)s, %(run)s
+              FROM reset
+        )
+        INSERT INTO {EVENT} {event_columns}
+        SELECT 'housing:status-updated', id, NULL::bigint,
+               jsonb_build_object('status', {_label_case("old_status", STATUS_LABEL)},
+                                  'subStatus', NULLIF(old_sub_status, '')),
+               jsonb_build_object('status', {_literal(HousingStatus.NEVER_CONTACTED.label)}),
+               now(), %(author)s, %(run)s
+          FROM reset WHERE old_status <> 0 OR old_sub_status <> ''
+        """
+    )
+
+    # ---- 5. New dwellings ----------------------------------------------------------------------
+    inserted_columns = ", ".join(column for column, _key, _text in REFRESHED_FIELDS)
+    counts.housing_created = run(
+        f"""
+        INSERT INTO {HOUSING} (id, local_id, geo_code, {inserted_columns}, data_file_years, data_source,
+                               status, sub_status, occupancy, occupancy_intended, actual_dpe,
+                               created_at, updated_at)
+        SELECT s.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
+               0, '', 'V', '', '', now(), now()
+          FROM lovac_h s
+         WHERE s.is_new
+        """  # noqa: S608
+    )
+    run(
+        f"""
+        INSERT INTO {EVENT} {event_columns}
+        SELECT 'housing:created', housing_id, NULL, NULL,
+               jsonb_build_object('source', %(tag)s::text, 'occupancy', {_literal(Occupancy.VACANT.label)}),
+               now(), %(author)s, %(run)s
+          FROM lovac_h WHERE is_new
+        """
+    )
+
+    # ---- 6. Dwellings of the file's communes that left the file --------------------------------
+    progress("sorties de vacance")
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_exit AS
+        SELECT h.id, h.status AS old_status, h.sub_status AS old_sub_status
+          FROM {HOUSING} h JOIN lovac_communes c ON c.code = h.geo_code
+         WHERE h.occupancy = 'V' AND h.status IN (0, 1)
+           AND NOT (%(tag)s = ANY(h.data_file_years))
+           AND NOT EXISTS (SELECT 1 FROM lovac_rejected_ids r WHERE r.local_id = h.local_id)
+           AND NOT {user_touched}
+        """
+    )
+    counts.housing_exited = run(
+        f"""
+        UPDATE {HOUSING} h
+           SET occupancy = 'inconnu', status = {HousingStatus.COMPLETED.value},
+               sub_status = {_literal(EXIT_SUB_STATUS)}, updated_at = now()
+          FROM lovac_exit x WHERE x.id = h.id
+        """
+    )
+    if counts.housing_exited:
+        run(
+            f"""
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'housing:occupancy-updated', id, NULL::bigint,
+                   jsonb_build_object('occupancy', {_literal(Occupancy.VACANT.label)}),
+                   jsonb_build_object('occupancy', {_literal(Occupancy.UNKNOWN.label)}),
+                   now(), %(author)s, %(run)s
+              FROM lovac_exit
+            UNION ALL
+            SELECT 'housing:status-updated', id, NULL::bigint,
+                   jsonb_build_object('status', {_label_case("old_status", STATUS_LABEL)}),
+                   jsonb_build_object('status', {_literal(HousingStatus.COMPLETED.label)},
+                                      'subStatus', {_literal(EXIT_SUB_STATUS)}),
+                   now(), %(author)s, %(run)s
+              FROM lovac_exit
+            """
+        )
+
+    # ---- 7. Rights: source owners become the active ranks --------------------------------------
+    progress("droits de propriété")
+    link_source = f"""
+          FROM {STAGING_LINKS} l
+          JOIN lovac_h h ON h.line = l.line
+          JOIN {OWNER} o ON o.idpersonne = l.idpersonne
+    """
+    run(
+        f"""
+        INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
+                            locprop_source, start_date, end_date)
+        SELECT h.housing_id, o.id, l.rank, COALESCE(h.idprocpte, ''), COALESCE(l.idprodroit, ''),
+               COALESCE(l.property_right, ''), l.locprop, now(), NULL
+        {link_source}
+         WHERE h.is_new
+        """
+    )
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_l AS
+        SELECT h.housing_id, o.id AS owner_id, l.rank,
+               COALESCE(l.property_right, '') AS property_right, COALESCE(h.idprocpte, '') AS idprocpte,
+               COALESCE(l.idprodroit, '') AS idprodroit, l.locprop, o.full_name
+        {link_source}
+         WHERE NOT h.is_new
+        """
+    )
+    run("CREATE INDEX ON lovac_l (housing_id, owner_id)")
+    run("ANALYZE lovac_l")
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_cur AS
+        SELECT ho.id, ho.housing_id, ho.owner_id, ho.rank, ho.idprocpte, ho.idprodroit, ho.property_right,
+               ho.locprop_source, ho.end_date, o.full_name
+          FROM {LINK} ho
+          JOIN {OWNER} o ON o.id = ho.owner_id
+         WHERE ho.housing_id IN (SELECT housing_id FROM lovac_l)
+        """
+    )
+    run("ANALYZE lovac_cur")
+    link_event = "jsonb_build_object('name', {name}, 'rank', {rank})"
+    counts.owners_detached = scalar(
+        f"""
+        WITH departed AS (
+            UPDATE {LINK} ho SET rank = 0, end_date = now()
+              FROM lovac_cur c
+             WHERE ho.id = c.id AND c.rank >= 1
+               AND NOT EXISTS (SELECT 1 FROM lovac_l l
+                                WHERE l.housing_id = c.housing_id AND l.owner_id = c.owner_id)
+            RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, c.full_name
+        ), events AS (
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'housing:owner-detached', housing_id, owner_id,
+                   {link_event.format(name="full_name", rank="old_rank")},
+                   {link_event.format(name="full_name", rank="0")}, now(), %(author)s, %(run)s
+              FROM departed
+        ), remember AS (
+            INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM departed
+        )
+        SELECT count(*) FROM departed
+        """
+    )
+    # Existing rights of owners still in the file. Owners a user marked incorrect (-1) or
+    # deceased (-3) keep that state. Two passes so that the single primary owner rule holds.
+    changed_rights = """
+        FROM lovac_cur c JOIN lovac_l l ON l.housing_id = c.housing_id AND l.owner_id = c.owner_id
+        WHERE ho.id = c.id AND c.rank NOT IN (-1, -3)
+          AND (c.rank, c.idprocpte, c.idprodroit, c.property_right, c.locprop_source, c.end_date)
+              IS DISTINCT FROM (l.rank, l.idprocpte, l.idprodroit, l.property_right, l.locprop, NULL)
+    """
+    for target in ("l.rank <> 1", "l.rank = 1"):
+        counts.owners_rank_updated += scalar(
+            f"""
+            WITH updated AS (
+                UPDATE {LINK} ho
+                   SET rank = l.rank, idprocpte = l.idprocpte, idprodroit = l.idprodroit,
+                       property_right = l.property_right, locprop_source = l.locprop, end_date = NULL
+                {changed_rights} AND {target}
+                RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, l.rank AS new_rank, c.full_name
+            ), events AS (
+                INSERT INTO {EVENT} {event_columns}
+                SELECT 'housing:owner-updated', housing_id, owner_id,
+                       {link_event.format(name="full_name", rank="old_rank")},
+                       {link_event.format(name="full_name", rank="new_rank")}, now(), %(author)s, %(run)s
+                  FROM updated WHERE old_rank <> new_rank
+            )
+            SELECT count(*) FILTER (WHERE old_rank <> new_rank) FROM updated
+            """  # noqa: S608
+        )
+    counts.owners_attached = scalar(
+        f"""
+        WITH attached AS (
+            INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
+                                locprop_source, start_date, end_date)
+            SELECT l.housing_id, l.owner_id, l.rank, l.idprocpte, l.idprodroit, l.property_right, l.locprop,
+                   now(), NULL
+              FROM lovac_l l
+             WHERE NOT EXISTS (SELECT 1 FROM lovac_cur c
+                                WHERE c.housing_id = l.housing_id AND c.owner_id = l.owner_id)
+            RETURNING housing_id, owner_id, rank
+        ), events AS (
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'housing:owner-attached', a.housing_id, a.owner_id, NULL,
+                   {link_event.format(name="o.full_name", rank="a.rank")}, now(), %(author)s, %(run)s
+              FROM attached a JOIN {OWNER} o ON o.id = a.owner_id
+        )
+        SELECT count(*) FROM attached
+        """
+    )
+
+    # ---- 8. Multi-owner flag of every owner whose rights may have changed ----------------------
+    progress("multi-propriétaires")
+    # Owners created by this run already carry the right flag; existing ones may have changed.
+    run(
+        f"""
+        INSERT INTO lovac_touched_owners (owner_id)
+        SELECT o.id FROM {STAGING_OWNERS} s JOIN {OWNER} o ON o.idpersonne = s.idpersonne
+         WHERE o.created_at <> now()
+        """
+    )
+    run(
+        f"""
+        WITH touched AS (SELECT DISTINCT owner_id FROM lovac_touched_owners),
+        primaries AS (
+            SELECT ho.owner_id, count(*) AS n
+              FROM {LINK} ho JOIN touched t ON t.owner_id = ho.owner_id
+             WHERE ho.rank = 1
+             GROUP BY ho.owner_id
+        )
+        UPDATE {OWNER} o SET is_multi_owner = COALESCE(p.n, 0) > 1
+          FROM touched t LEFT JOIN primaries p ON p.owner_id = t.owner_id
+         WHERE o.id = t.owner_id AND o.is_multi_owner IS DISTINCT FROM (COALESCE(p.n, 0) > 1)
+        """
+    )
+    cursor.execute("SET LOCAL session_replication_role = origin")
+    return counts
+
+
+def _skip_row_triggers(cursor) -> None:
+    """Skip the per-row foreign-key triggers of the bulk statements, when the role may.
+
+    Checking millions of deferred foreign keys one by one at commit costs more than the whole
+    merge, and every key written here comes from a row selected in the same transaction. The
+    database still enforces unique constraints and NOT NULL. Without the privilege, the import
+    simply runs with the checks.
+    """
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic():
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        pass

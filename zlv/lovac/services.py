@@ -1,0 +1,203 @@
+"""Import of a LOVAC millésime: read and validate, stage, merge — in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+from django.db import connection, transaction
+
+from zlv.accounts.services import system_user
+from zlv.geo.models import Commune
+from zlv.lovac import merge as lovac_merge
+from zlv.lovac.models import ImportRun, ImportRunStatus
+from zlv.lovac.reader import FileRefused, LovacReader, report_csv, write_report
+
+# Serialises imports: two runs merging the same dwellings at once would race.
+IMPORT_LOCK_ID = 0x10FAC
+DEFAULT_MAX_REJECTED_SHARE = 0.01
+
+Progress = Callable[[str, int | None], None]
+
+
+@dataclass
+class ImportResult:
+    status: str
+    lines: int = 0
+    in_scope: int = 0
+    duplicates: int = 0
+    out_of_scope: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    housing_created: int = 0
+    housing_updated: int = 0
+    housing_exited: int = 0
+    owners_created: int = 0
+    owners_updated: int = 0
+    seconds: float = 0.0
+    refusal_reason: str = ""
+    run_id: int | None = None
+    report: pl.DataFrame | None = field(default=None, repr=False)
+
+    def as_json(self) -> dict:
+        """The summary printed by `import_lovac --json` (exactly these keys)."""
+        data = asdict(self)
+        for key in ("refusal_reason", "run_id", "report"):
+            data.pop(key)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def lovac_import(
+    *,
+    path: str | Path,
+    millesime: int,
+    dry_run: bool = False,
+    max_rejected: int | None = None,
+    report_path: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one LOVAC file; nothing is written unless the whole file is accepted and merged."""
+    started = time.monotonic()
+    path = Path(path)
+    progress = progress or (lambda phase, count=None: None)
+    author = system_user()
+    run = ImportRun.objects.create(
+        file_name=path.name,
+        checksum=file_checksum(path) if path.exists() else "",
+        millesime=millesime,
+        status=ImportRunStatus.RUNNING,
+        created_by=author,
+    )
+    result = ImportResult(status=ImportRunStatus.IMPORTED, run_id=run.pk)
+    reader = None
+    try:
+        if not path.is_file():
+            raise FileRefused(f"Fichier introuvable : {path}")
+        commune_codes = pl.Series(
+            "code", list(Commune.objects.values_list("code", flat=True)), dtype=pl.String
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            _enlarge_temp_buffers(cursor)
+            staging = lovac_merge.Staging(cursor)
+            staging.create()
+            reader = LovacReader(
+                path=path,
+                millesime=millesime,
+                commune_codes=commune_codes,
+                sink=staging,
+                progress=progress,
+            )
+            try:
+                read = reader.read()
+            finally:
+                staging.flush()
+            _fill_read_counts(result, read)
+            limit = max_rejected if max_rejected is not None else read.lines * DEFAULT_MAX_REJECTED_SHARE
+            if read.rejected > limit:
+                raise FileRefused(
+                    f"Trop de lignes rejetées : {read.rejected} sur {read.lines} "
+                    f"(au plus {_format_limit(limit)} admises)."
+                )
+            counts = lovac_merge.merge(
+                cursor,
+                staging=staging,
+                millesime=millesime,
+                run_id=run.pk,
+                author_id=author.pk,
+                duplicate_lines=read.duplicate_lines,
+                communes=read.communes,
+                rejected_local_ids=read.rejected_local_ids,
+                buildings=read.buildings,
+                progress=progress,
+            )
+            result.housing_created = counts.housing_created
+            result.housing_updated = counts.housing_updated
+            result.housing_exited = counts.housing_exited
+            result.owners_created = counts.owners_created
+            result.owners_updated = counts.owners_updated
+            staging.drop()
+            if dry_run:
+                raise _DryRunRollback
+    except FileRefused as refusal:
+        result.status = ImportRunStatus.REFUSED
+        result.refusal_reason = str(refusal)
+        result.housing_created = result.housing_updated = result.housing_exited = 0
+        result.owners_created = result.owners_updated = 0
+        if reader is not None:
+            if reader.result.report is None:
+                reader.result.report = reader.report_so_far()
+            _fill_read_counts(result, reader.result)
+    except _DryRunRollback:
+        result.status = ImportRunStatus.DRY_RUN
+    except BaseException:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRunStatus.FAILED, duration_seconds=time.monotonic() - started
+        )
+        raise
+
+    progress("rapport", None)
+    report = result.report if result.report is not None else _empty_report()
+    report_text = report_csv(report)
+    if report_path:
+        with open(report_path, "w", encoding="utf-8", newline="") as destination:
+            write_report(report, destination)
+    result.seconds = time.monotonic() - started
+    run.status = result.status
+    run.counts = {key: value for key, value in result.as_json().items() if key not in ("status", "seconds")}
+    run.refusal_reason = result.refusal_reason
+    run.report = report_text
+    run.duration_seconds = result.seconds
+    run.save(update_fields=["status", "counts", "refusal_reason", "report", "duration_seconds"])
+    return result
+
+
+def _enlarge_temp_buffers(cursor) -> None:
+    """Keep the staging tables in memory; only possible before the session's first temp table."""
+    from django.db import DatabaseError
+
+    try:
+        with transaction.atomic():
+            cursor.execute("SET LOCAL temp_buffers = '512MB'")
+    except DatabaseError:
+        pass
+
+
+def _fill_read_counts(result: ImportResult, read) -> None:
+    result.lines = read.lines
+    result.in_scope = read.in_scope
+    result.duplicates = read.duplicates
+    result.out_of_scope = read.out_of_scope
+    result.rejected = read.rejected
+    if read.report is not None:
+        result.warnings = read.warnings
+        result.report = read.report
+
+
+def _empty_report() -> pl.DataFrame:
+    from zlv.lovac.reader import REPORT_SCHEMA
+
+    return pl.DataFrame(schema=REPORT_SCHEMA)
+
+
+def _format_limit(limit: float) -> str:
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:.2f}".replace(".", ",")
