@@ -22,7 +22,8 @@ from zlv.housing.enums import (
     OwnerKind,
     Ownership,
 )
-from zlv.housing.models import HousingOwner, HousingPrecision
+from zlv.housing.models import HousingOwner, HousingPrecision, Owner
+from zlv.housing.search import searchable_text
 
 NULL = "null"
 
@@ -562,15 +563,20 @@ def _search(query: str) -> Q:
     identifiers |= Q(plot_id__in=tokens)
     if len(tokens) > 20:
         return identifiers
-    words = [word for word in re.split(r"[\s/,]+", query) if word]
+    words = [searchable_text(word) for word in re.split(r"[\s/,]+", query) if word]
+    # Owners matching every word (trigram index), then their dwellings: not a per-dwelling probe.
     owner_name = Q()
     for word in words:
-        owner_name &= Q(owner__full_name__unaccent__icontains=word)
-    owner = Exists(HousingOwner.objects.filter(owner_name, housing=OuterRef("pk"), rank=1))
+        owner_name &= Q(full_name__searchable__contains=word)
+    owner = Q(
+        pk__in=HousingOwner.objects.filter(rank=1, owner__in=Owner.objects.filter(owner_name)).values(
+            "housing_id"
+        )
+    )
     address = Q()
     for word in words:
-        address &= Q(address_dgfip__unaccent__icontains=word)
-    return identifiers | Q(owner) | address
+        address &= Q(address_dgfip__searchable__contains=word)
+    return identifiers | owner | address
 
 
 def order_by_sort(queryset: QuerySet, filters: HousingFilters) -> QuerySet:
