@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from zlv.www import health
@@ -21,6 +21,7 @@ urlpatterns = [
     path("structure/changer", accounts_views.switch_establishment, name="switch_establishment"),
     # Main navigation
     path("parc-de-logements", housing_list_views.housing_list, name="housing_list"),
+    path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),
     path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
     path(

@@ -1,0 +1,371 @@
+"""French labels and sentences of the record pages, computed from already loaded rows (no query)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from zlv.housing.enums import (
+    CO_OWNERSHIP_CODES,
+    EventKind,
+    HousingStatus,
+    Occupancy,
+    OwnerKind,
+    OwnerRank,
+    PrecisionCategory,
+)
+from zlv.housing.models import Event, Housing, HousingOwner, Note, Owner
+from zlv.housing.record_selectors import rank_order
+
+NO_INFORMATION = "Pas d’information"
+SYSTEM_AUTHOR = "Zéro Logement Vacant (import LOVAC)"
+
+# DSFR colour families of the follow-up statuses (DOMAIN §1.3).
+STATUS_BADGE_COLOURS = {
+    HousingStatus.NEVER_CONTACTED: "beige-gris-galet",
+    HousingStatus.WAITING: "yellow-tournesol",
+    HousingStatus.FIRST_CONTACT: "blue-cumulus",
+    HousingStatus.IN_PROGRESS: "orange-terre-battue",
+    HousingStatus.COMPLETED: "green-bourgeon",
+    HousingStatus.BLOCKED: "purple-glycine",
+}
+# The status tabs and badges of the reference say "Bloqué" rather than "Suivi bloqué".
+STATUS_BADGE_LABELS = {HousingStatus.BLOCKED: "Bloqué"}
+
+# Fichiers fonciers `locprop`: where the owner lives compared with the dwelling.
+RELATIVE_LOCATIONS = {
+    1: "Habite dans la même commune",
+    2: "Habite dans le même département",
+    3: "Habite dans la même région",
+    4: "Habite dans une autre région",
+    5: "Habite dans une autre région",
+    6: "Habite à l’étranger",
+}
+
+PRECISION_GROUPS = (
+    (
+        "Dispositifs",
+        "Aucun dispositif renseigné.",
+        (PrecisionCategory.INCENTIVE, PrecisionCategory.COERCIVE, PrecisionCategory.NO_PUBLIC_SCHEME),
+    ),
+    (
+        "Points de blocage",
+        "Aucun point de blocage renseigné.",
+        (
+            PrecisionCategory.INVOLUNTARY_BLOCK,
+            PrecisionCategory.VOLUNTARY_BLOCK,
+            PrecisionCategory.BUILDING_ENVIRONMENT,
+            PrecisionCategory.THIRD_PARTY,
+        ),
+    ),
+    (
+        "Évolutions du logement",
+        "Aucune évolution renseignée.",
+        (PrecisionCategory.WORKS, PrecisionCategory.OCCUPATION, PrecisionCategory.MUTATION),
+    ),
+)
+
+
+def status_badge(status: int) -> dict:
+    status = HousingStatus(status)
+    return {"label": STATUS_BADGE_LABELS.get(status, status.label), "colour": STATUS_BADGE_COLOURS[status]}
+
+
+def occupancy_label(code: str) -> str:
+    if not code:
+        return NO_INFORMATION
+    return Occupancy(code).label if code in Occupancy.values else code
+
+
+def ownership_label(condominium: str) -> str:
+    """Fichiers fonciers `ctpdl` → Type de propriété."""
+    if not condominium or condominium == "single":
+        return "Monopropriété"
+    if condominium in CO_OWNERSHIP_CODES:
+        return "Copropriété"
+    return "Autre"
+
+
+def years_since(year: int | None, today: datetime.date | None = None) -> int | None:
+    if year is None:
+        return None
+    return (today or timezone.localdate()).year - year
+
+
+def age_of(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
+    if birth_date is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def provenance_label(data_file_years: list[str]) -> str:
+    """'LOVAC (2024, 2025)', plus the Fichiers fonciers imports when any."""
+    lovac = Housing(data_file_years=data_file_years).provenance_label
+    ff_years = sorted({tag.split("-")[1] for tag in data_file_years if tag.startswith("ff-")})
+    parts = [lovac] if lovac else []
+    if ff_years:
+        parts.append(f"Fichiers fonciers ({', '.join(ff_years)})")
+    return " ; ".join(parts) or "Source inconnue"
+
+
+def display_name(full_name: str) -> str:
+    """'DUPONT/JEAN MARIE' → 'DUPONT Jean Marie' (Owner.display_name, for names kept in events)."""
+    return Owner(full_name=full_name or "").display_name
+
+
+@dataclass(frozen=True)
+class OwnerCard:
+    """One owner as shown in the owners column of a dwelling."""
+
+    link: HousingOwner
+    owner: Owner
+    rank_label: str
+    property_right_label: str
+    kind_label: str
+    age: int | None
+    relative_location: str
+    primary_housing_count: int
+
+
+def owner_card(link: HousingOwner, primary_housing_counts: dict[int, int]) -> OwnerCard:
+    owner = link.owner
+    return OwnerCard(
+        link=link,
+        owner=owner,
+        rank_label=rank_label(link.rank),
+        property_right_label=link.get_property_right_display() or NO_INFORMATION,
+        kind_label=owner_kind_label(owner.kind),
+        age=age_of(owner.birth_date),
+        relative_location=RELATIVE_LOCATIONS.get(link.locprop_source, NO_INFORMATION),
+        primary_housing_count=primary_housing_counts.get(owner.pk, 0),
+    )
+
+
+def owner_kind_label(kind: str) -> str:
+    return OwnerKind(kind).label if kind in OwnerKind.values else NO_INFORMATION
+
+
+def rank_label(rank: int) -> str:
+    if rank >= OwnerRank.SECONDARY_2:
+        return "Destinataire secondaire"
+    return OwnerRank(rank).label if rank in OwnerRank.values else f"Rang {rank}"
+
+
+def split_owners(links, primary_housing_counts: dict[int, int]) -> dict[str, list[OwnerCard]]:
+    """Primary owner, secondary owners (rank 2…6), and the others (former, incorrect, awaiting,
+    deceased)."""
+    cards = [owner_card(link, primary_housing_counts) for link in sorted(links, key=rank_order)]
+    return {
+        "primary": [card for card in cards if card.link.rank == OwnerRank.PRIMARY],
+        "secondary": [card for card in cards if card.link.rank > OwnerRank.PRIMARY],
+        "inactive": [card for card in cards if card.link.rank < OwnerRank.PRIMARY],
+    }
+
+
+def precision_groups(precision_links) -> list[dict]:
+    """Précisions grouped as in the reference: Dispositifs, Points de blocage, Évolutions du logement."""
+    by_category: dict[str, list[str]] = {}
+    for link in precision_links:
+        by_category.setdefault(link.precision.category, []).append(link.precision.label)
+    return [
+        {
+            "title": title,
+            "empty_text": empty_text,
+            "categories": [
+                {"label": category.label, "precisions": by_category[category]}
+                for category in categories
+                if category in by_category
+            ],
+        }
+        for title, empty_text, categories in PRECISION_GROUPS
+    ]
+
+
+# ---- History ---------------------------------------------------------------------------------
+
+TIMELINE_FILTERS = {"note": "Notes", "update": "Mises à jour"}
+
+OWNER_FIELD_LABELS = {
+    "name": "nom",
+    "birthdate": "date de naissance",
+    "address": "adresse fiscale",
+    "additionalAddress": "complément d’adresse",
+    "email": "adresse e-mail",
+    "phone": "téléphone",
+    "siren": "SIREN",
+    "kind": "type de propriétaire",
+    "doNotContact": "ne pas contacter",
+}
+HOUSING_FIELD_LABELS = {
+    "invariant": "identifiant fiscal départemental",
+    "housingKind": "type de logement",
+    "rawAddress": "adresse",
+    "banAddress": "adresse BAN",
+    "banId": "adresse BAN",
+    "banScore": "adresse BAN",
+    "latitude": "localisation",
+    "longitude": "localisation",
+    "livingArea": "surface",
+    "roomsCount": "nombre de pièces",
+    "cadastralClassification": "classement cadastral",
+    "uncomfortable": "confort",
+    "buildingYear": "date de construction",
+    "ownershipKind": "type de propriété",
+    "beneficiaryCount": "nombre de titulaires de droits",
+    "rentalValue": "valeur locative",
+    "taxed": "taxation",
+    "occupancySource": "occupation d’origine",
+    "buildingId": "bâtiment",
+    "plotId": "parcelle",
+    "plotArea": "surface de la parcelle",
+    "cadastralReference": "référence cadastrale",
+    "lastMutationYear": "dernière mutation",
+    "lastTransactionDate": "dernière vente",
+    "lastTransactionValue": "dernière vente",
+    "vacancyStartYear": "année de début de vacance",
+    "actualEnergyConsumption": "étiquette DPE renseignée",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    key: str
+    is_note: bool
+    created_at: datetime.datetime
+    author: str
+    sentence: str
+    details: list[str] = field(default_factory=list)
+    content: str = ""
+
+
+def author_name(user) -> str:
+    return SYSTEM_AUTHOR if user.is_system else user.full_name
+
+
+def timeline(entries: list[Note | Event]) -> list[TimelineEntry]:
+    return [_note_entry(entry) if isinstance(entry, Note) else _event_entry(entry) for entry in entries]
+
+
+def _note_entry(note: Note) -> TimelineEntry:
+    return TimelineEntry(
+        key=f"note-{note.pk}",
+        is_note=True,
+        created_at=note.created_at,
+        author=author_name(note.created_by),
+        sentence="a rédigé une note",
+        content=note.content,
+    )
+
+
+def _event_entry(event: Event) -> TimelineEntry:
+    sentence, details = describe_event(event.kind, event.old or {}, event.new or {})
+    return TimelineEntry(
+        key=f"event-{event.pk}",
+        is_note=False,
+        created_at=event.created_at,
+        author=author_name(event.created_by),
+        sentence=sentence,
+        details=details,
+    )
+
+
+def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:
+    """The French sentence of an event ('a mis à jour le statut de suivi') and its details."""
+    match kind:
+        case EventKind.HOUSING_CREATED:
+            source = new.get("source") or ""
+            details = [f"Source : {source_label(source)}"] if source else []
+            if new.get("occupancy"):
+                details.append(f"Occupation : {new['occupancy']}")
+            return "a ajouté ce logement", details
+        case EventKind.HOUSING_OCCUPANCY_UPDATED:
+            return "a mis à jour le statut d’occupation", _changes(
+                old,
+                new,
+                {"occupancy": "Occupation actuelle", "occupancyIntended": "Occupation prévisionnelle"},
+            )
+        case EventKind.HOUSING_STATUS_UPDATED:
+            return "a mis à jour le statut de suivi", _changes(
+                old, new, {"status": "Statut de suivi", "subStatus": "Sous-statut"}
+            )
+        case EventKind.HOUSING_PRECISION_ATTACHED | EventKind.HOUSING_PRECISION_DETACHED:
+            precision = new or old
+            category = precision.get("category") or ""
+            category = PrecisionCategory(category).label if category in PrecisionCategory.values else category
+            verb = "a ajouté" if kind == EventKind.HOUSING_PRECISION_ATTACHED else "a retiré"
+            label = precision.get("label") or ""
+            return f"{verb} la précision « {label} »", [f"Catégorie : {category}"] if category else []
+        case EventKind.HOUSING_OWNER_ATTACHED:
+            return "a ajouté un propriétaire", [_owner_rank(new)]
+        case EventKind.HOUSING_OWNER_UPDATED:
+            name = display_name(new.get("name") or old.get("name") or "")
+            return "a mis à jour le rang d’un propriétaire", [
+                f"{name} : {_rank(old.get('rank'))} → {_rank(new.get('rank'))}"
+            ]
+        case EventKind.HOUSING_OWNER_DETACHED:
+            return "a supprimé un propriétaire", [_owner_rank(old)]
+        case EventKind.HOUSING_LOVAC_REFRESHED:
+            details = []
+            added = sorted(set(new.get("dataFileYears") or []) - set(old.get("dataFileYears") or []))
+            if added:
+                details.append("Nouveau millésime : " + ", ".join(source_label(tag) for tag in added))
+            fields = _field_labels(old, new, HOUSING_FIELD_LABELS, skip={"dataFileYears"})
+            if fields:
+                details.append("Informations actualisées : " + ", ".join(fields))
+            return "a actualisé les informations du logement (fichier LOVAC)", details
+        case EventKind.HOUSING_UPDATED:
+            return "a mis à jour les informations du logement", _changes(
+                old, new, {"actualEnergyConsumption": "Étiquette DPE renseignée"}
+            )
+        case EventKind.OWNER_UPDATED:
+            name = display_name(new.get("name") or old.get("name") or "")
+            details = [f"Propriétaire : {name}"] if name else []
+            fields = _field_labels(old, new, OWNER_FIELD_LABELS)
+            if fields:
+                details.append("Informations modifiées : " + ", ".join(fields))
+            return "a mis à jour les informations d’un propriétaire", details
+    return "a mis à jour le logement", []
+
+
+def source_label(tag: str) -> str:
+    """Provenance tag → French: 'lovac-2025' → 'LOVAC 2025'."""
+    if tag.startswith("lovac-"):
+        return f"LOVAC {tag.removeprefix('lovac-')}"
+    if tag.startswith("ff-"):
+        year = tag.split("-")[1]
+        suffix = "en location" if tag.endswith("-locatif") else "ajout manuel"
+        return f"Fichiers fonciers {year} ({suffix})"
+    if tag == "datafoncier-manual":
+        return "Ajout manuel (Fichiers fonciers)"
+    return tag
+
+
+def _rank(rank) -> str:
+    return rank_label(rank) if isinstance(rank, int) else NO_INFORMATION
+
+
+def _owner_rank(payload: dict) -> str:
+    return f"{display_name(payload.get('name') or '')} ({_rank(payload.get('rank'))})"
+
+
+def _changes(old: dict, new: dict, labels: dict[str, str]) -> list[str]:
+    """'Statut de suivi : Non suivi → Premier contact' for each labelled key that changed."""
+    lines = []
+    for key, label in labels.items():
+        before, after = old.get(key), new.get(key)
+        if before == after or (before is None and after is None):
+            continue
+        lines.append(f"{label} : {before or NO_INFORMATION} → {after or NO_INFORMATION}")
+    return lines
+
+
+def _field_labels(old: dict, new: dict, labels: dict[str, str], skip=frozenset()) -> list[str]:
+    names = []
+    for key in [*old, *(key for key in new if key not in old)]:
+        if key in skip or old.get(key) == new.get(key):
+            continue
+        label = labels.get(key, key)
+        if label not in names:
+            names.append(label)
+    return names
