@@ -1,0 +1,183 @@
+"""Benchmark of the spotting pages and API on a large establishment inside a national-size base.
+
+    uv run python bench/list_queries.py [--department 59] [--department-rows 285000] [--other-rows 1400000]
+
+Builds (once) a database `zlv_bench_list`: a whole département generated and imported (~200 000
+dwellings in scope for the establishment) plus a national file of other dwellings (~1 000 000),
+then times server-side (in-process Django test client) ≥ 20 requests per case and prints p50/p95
+and response sizes. Re-runs reuse the database; `--rebuild` starts again.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATABASE = "zlv_bench_list"
+REQUESTS_PER_CASE = 25
+
+
+def database_url() -> tuple[str, str]:
+    from zlv.utils.embedded_db import ensure_embedded_server
+
+    if os.environ.get("DATABASE_URL"):
+        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        return f"{base}/postgres", f"{base}/{DATABASE}"
+    settings = ensure_embedded_server(ROOT / "var" / "pgdata")
+    host = quote(settings["HOST"], safe="")
+    base = f"postgresql://postgres@{host}:{settings['PORT']}"
+    return f"{base}/postgres", f"{base}/{DATABASE}"
+
+
+def build(admin_url: str, url: str, options) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+        if exists and not options.rebuild:
+            return
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    env = {**os.environ, "DATABASE_URL": url, "ZLV_DEMO": "0"}
+
+    def manage(*arguments):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), *arguments], env=env, check=True)
+        print(f"  {' '.join(arguments[:3])}… {time.perf_counter() - started:.0f} s", flush=True)
+
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    manage("migrate", "--no-input", "-v", "0")
+    manage("load_geography")
+    files = [
+        (options.department, options.department_rows, out / f"list-{options.department}.csv"),
+        ("FR", options.other_rows, out / "list-FR.csv"),
+    ]
+    for territory, rows, path in files:
+        if not path.exists():
+            manage("generate_lovac", "--territory", territory, "--millesime", "2025", "--rows", str(rows),
+                   "--seed", "7", "--out", str(path))  # fmt: skip
+        manage("import_lovac", str(path), "--millesime", "2025", "--max-rejected", "100000")
+    manage(
+        "create_establishment",
+        "--territory",
+        options.department,
+        "--user",
+        "bench@zlv.test",
+        "--role",
+        "usual",
+    )
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+
+
+def timed(client, path: str) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, response.status_code, len(response.content)
+
+
+def report(client, label: str, samples: list) -> None:
+    """Time each sample (a path, or a tuple of paths a page needs together, timed as one),
+    cycled up to REQUESTS_PER_CASE after one warm-up each."""
+    samples = [sample if isinstance(sample, tuple) else (sample,) for sample in samples]
+    for sample in samples:
+        for path in sample:
+            client.get(path)
+    durations, sizes, statuses = [], [], set()
+    for index in range(max(REQUESTS_PER_CASE, len(samples))):
+        total, size = 0.0, 0
+        for path in samples[index % len(samples)]:
+            elapsed, status, length = timed(client, path)
+            total += elapsed
+            size += length
+            statuses.add(status)
+        durations.append(total)
+        sizes.append(size)
+    durations.sort()
+    p95 = durations[int(0.95 * (len(durations) - 1))]
+    print(
+        f"{label:<58} p50 {statistics.median(durations):7.1f} ms   p95 {p95:7.1f} ms   "
+        f"{max(sizes) / 1024:8.1f} Ko   HTTP {','.join(map(str, sorted(statuses)))}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--department", default="59")
+    parser.add_argument("--department-rows", type=int, default=285_000)
+    parser.add_argument("--other-rows", type=int, default=1_400_000)
+    parser.add_argument("--rebuild", action="store_true")
+    options = parser.parse_args()
+
+    admin_url, url = database_url()
+    build(admin_url, url, options)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["ZLV_DEMO"] = "0"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from zlv.accounts.models import User
+    from zlv.housing.models import Housing, HousingOwner
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DEBUG = False
+    user = User.objects.get(email="bench@zlv.test")
+    client = Client()
+    client.force_login(user)
+    scoped = Housing.objects.visible_to(user)
+    print(f"logements de la structure : {scoped.count():,} ; base entière : {Housing.objects.count():,}")
+
+    sample_ids = list(scoped.order_by("?").values_list("id", flat=True)[:REQUESTS_PER_CASE])
+    names = list(
+        HousingOwner.objects.filter(rank=1, housing__in=scoped.order_by("?")[:REQUESTS_PER_CASE]).values_list(
+            "owner__full_name", flat=True
+        )
+    )
+    # an accent-less, partial, word-swapped form of real names: "jean dup" for "DUPONT/JEAN"
+    searches = []
+    for name in names:
+        surname, _, first = name.partition("/")
+        searches.append(quote(f"{first.split(' ')[0].lower()} {surname[:5].lower()}".strip()))
+    single_filters = [
+        "", "status=0", "statusList=1,2", "occupancies=V", "housingKinds=APPART", "vacancyYears=2018to2015",
+        "ownerKinds=sci-copro", "ownerAges=75to99", "multiOwners=true", "housingAreas=35to74",
+        "roomsCounts=3", "buildingPeriods=lt1919", "cadastralClassifications=7",
+        "relativeLocations=same-commune", "beneficiaryCounts=2", "dataFileYearsIncluded=lovac-2025",
+        "localities=59350", "lastMutationTypes=sale", "ownershipKinds=co", "housingCounts=gte50",
+    ]  # fmt: skip
+    print(f"{REQUESTS_PER_CASE} requêtes par cas, mesurées côté serveur (client Django en processus)")
+    for query in single_filters:
+        pair = (f"/api/v1/housing?{query}", f"/api/v1/housing/count?{query}")
+        report(client, f"liste p.1 + comptes · {query or 'sans filtre'}", [pair])
+    report(client, "page « Parc de logements » (HTML complet)", ["/parc-de-logements"])
+    report(client, "recherche nom de propriétaire (liste)", [f"/api/v1/housing?query={q}" for q in searches])
+    report(
+        client,
+        "recherche nom de propriétaire (comptes)",
+        [f"/api/v1/housing/count?query={q}" for q in searches],
+    )
+    report(client, "page 200 de la liste", ["/api/v1/housing?page=200"])
+    report(client, "carte, territoire entier, zoom 8", ["/api/v1/housing/map?zoom=8"])
+    report(client, "carte, rue zoomée (zoom 16)", ["/api/v1/housing/map?zoom=16&bbox=3.05,50.62,3.07,50.64"])
+    report(client, "GET /api/v1/housing/<id>", [f"/api/v1/housing/{pk}" for pk in sample_ids])
+    report(client, "fiche logement /logements/<id>", [f"/logements/{pk}" for pk in sample_ids])
+
+
+if __name__ == "__main__":
+    main()
