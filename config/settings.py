@@ -153,6 +153,21 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Base map of the dwellings map (MapLibre style JSON). Empty: no base map, the points and the
+# perimeter are drawn on a plain background (offline installs, tests).
+MAP_STYLE_URL = os.environ.get(
+    "MAP_STYLE_URL",
+    "https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/standard.json",
+)
+# MapLibre runs its worker from our static files and decodes tiles into blob:/data: images; the
+# base map's tiles, glyphs and sprites come from the style's host.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["worker-src"] = ["'self'", "blob:"]
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = ["'self'", "data:", "blob:"]
+if MAP_STYLE_URL:
+    from urllib.parse import urlsplit
+
+    _map_style = urlsplit(MAP_STYLE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(f"{_map_style.scheme}://{_map_style.netloc}")
 if os.environ.get("CSP_REPORT_URI"):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
 

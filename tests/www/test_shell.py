@@ -51,28 +51,6 @@ def test_layout_shows_header_navigation_feedback_and_footer(client, agent, setti
 
 
 @pytest.mark.django_db
-def test_housing_placeholder_counts_the_dwellings_of_the_perimeter(client, agent):
-    HousingFactory.create_batch(3, geo_code="59350")
-    HousingFactory(geo_code="59999")
-    client.force_login(agent)
-
-    response = client.get("/parc-de-logements")
-
-    assert response.context["housing_count"] == 3
-    assert "<strong>3</strong> logements" in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_housing_placeholder_query_budget(client, agent, django_assert_max_num_queries):
-    client.force_login(agent)
-
-    # session, user, active membership, count, DSFR site config (2, its context processor),
-    # memberships for the header, and the two savepoints of ATOMIC_REQUESTS.
-    with django_assert_max_num_queries(9):
-        client.get("/parc-de-logements")
-
-
-@pytest.mark.django_db
 def test_user_without_establishment_sees_an_explanation(client):
     client.force_login(UserFactory())
 

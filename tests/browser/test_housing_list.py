@@ -1,0 +1,202 @@
+"""Parc de logements in a real browser: htmx filters and tabs, the selection, the map and its panel."""
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from shapely.geometry import box
+
+from tests.browser.conftest import PHONE
+from tests.factories import (
+    CommuneFactory,
+    EstablishmentFactory,
+    HousingFactory,
+    HousingOwnerFactory,
+    OwnerFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = Path(tempfile.gettempdir())  # looked at by hand when the layout changes
+NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture(autouse=True)
+def _no_base_map(settings):
+    settings.MAP_STYLE_URL = ""  # no network in tests: points on a plain background
+
+
+@pytest.fixture
+def agent():
+    douai = CommuneFactory(code="59178", name="Douai")
+    sin = CommuneFactory(code="59569", name="Sin-le-Noble")
+    for commune, west in ((douai, 3.05), (sin, 3.10)):
+        commune.contour_wkb = box(west, 50.35, west + 0.05, 50.40).wkb
+        commune.save()
+    establishment = EstablishmentFactory(name="Communauté d’Agglomération du Douaisis", communes=[douai, sin])
+    statuses = [0, 0, 0, 1, 2, 3, 4, 5]
+    for index in range(24):
+        in_douai = index % 3 != 0
+        housing = HousingFactory(
+            geo_code="59178" if in_douai else "59569",
+            address_dgfip=f"{index + 1} RUE DE PARIS",
+            status=statuses[index % len(statuses)],
+            latitude=50.36 + (index % 6) * 0.006,
+            longitude=(3.06 if in_douai else 3.11) + (index // 6) * 0.008,
+            data_file_years=["lovac-2025"],
+        )
+        HousingOwnerFactory(housing=housing, owner=OwnerFactory(full_name=f"LEFEBVRE/MARIE {index}"))
+    # Two dwellings at one address: the panel lists both.
+    for floor in (1, 2):
+        housing = HousingFactory(
+            geo_code="59178",
+            address_dgfip="12 PLACE D'ARMES",
+            local_id=f"5917800000{floor}",
+            status=2,
+            sub_status="En pré-accompagnement",
+            latitude=50.371,
+            longitude=3.081,
+            data_file_years=["lovac-2025"],
+        )
+        HousingOwnerFactory(housing=housing, owner=OwnerFactory(full_name=f"MARTIN/PAUL {floor}"))
+    return UserFactory(establishment=establishment, first_name="Camille", last_name="Martin")
+
+
+def results_title(page):
+    return page.locator("#housing-results-title")
+
+
+def test_filters_tabs_and_selection_on_a_desktop(signed_in_page, agent):
+    page = signed_in_page(agent)
+    expect(page.get_by_role("heading", name="Parc de logements", level=1)).to_be_visible()
+    expect(results_title(page)).to_have_text(
+        "26 logements (26 propriétaires) filtrés sur un total de 26 logements"
+    )
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_list_desktop.png", full_page=True)
+
+    # Status tab: htmx swaps the results and pushes the URL.
+    page.get_by_role("link", name=re.compile(r"^Premier contact")).click()
+    expect(results_title(page)).to_have_text("5 logements (5 propriétaires)")
+    expect(page).to_have_url(re.compile(r"status=2"))
+    expect(page.locator("#housing-table tbody tr")).to_have_count(5)
+    # With the keyboard: the activated tab keeps the focus after the swap.
+    page.locator("#tab-1").focus()
+    page.keyboard.press("Enter")
+    expect(results_title(page)).to_have_text("3 logements (3 propriétaires)")
+    expect(page.locator("#tab-1")).to_be_focused()
+    # Back returns to the previous tab (the server renders it again: htmx keeps no copy).
+    page.go_back()
+    expect(results_title(page)).to_have_text("5 logements (5 propriétaires)")
+    page.get_by_role("link", name=re.compile(r"^Tous")).click()
+
+    # Filter by status in the side menu: ticking applies at once.
+    page.get_by_role("button", name="Suivi et campagnes").click()
+    page.locator("#filter-statusList").get_by_text("Non suivi", exact=True).click()
+    expect(results_title(page)).to_have_text(re.compile(r"^9 logements \(9 propriétaires\) filtrés"))
+    expect(page).to_have_url(re.compile(r"statusList=0"))
+    expect(page.get_by_role("link", name="Retirer le filtre Statut de suivi : Non suivi")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Suivi et campagnes"))).to_contain_text("1")
+    # Space on a focused box applies it too, and the focus stays in the menu.
+    in_progress = page.locator("#filter-statusList").get_by_label("Suivi en cours")
+    in_progress.focus()
+    page.keyboard.press("Space")
+    expect(results_title(page)).to_have_text(re.compile(r"^12 logements"))
+    expect(in_progress).to_be_focused()
+    page.keyboard.press("Space")
+    expect(results_title(page)).to_have_text(re.compile(r"^9 logements"))
+    # Sub-statuses follow the ticked statuses; the vacancy year waits for "Vacant".
+    expect(page.locator("#filter-subStatus").get_by_text("En pré-accompagnement")).to_be_hidden()
+    vacancy_2023 = page.locator("#filter-vacancyYears").get_by_label("2023")
+    expect(vacancy_2023).to_be_disabled()
+    page.locator("#filter-occupancies").get_by_text("Vacant", exact=True).click()
+    expect(vacancy_2023).to_be_enabled()
+
+    # Filter by commune.
+    page.get_by_role("button", name="Localisation").click()
+    page.locator("#filter-localities").get_by_text("Sin-le-Noble").click()
+    expect(results_title(page)).to_have_text(re.compile(r"^3 logements \(3 propriétaires\) filtrés"))
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_list_filtered_desktop.png", full_page=True)
+
+    # Removing a tag updates the side menu too.
+    page.get_by_role("link", name="Retirer le filtre Commune : Sin-le-Noble").click()
+    expect(results_title(page)).to_have_text(re.compile(r"^9 logements"))
+    expect(page.locator("#filter-localities").get_by_label("Sin-le-Noble")).not_to_be_checked()
+    page.get_by_role("link", name="Réinitialiser les filtres").first.click()
+    expect(results_title(page)).to_have_text(re.compile(r"^26 logements"))
+
+    # Selection: rows, then "all N" with an exclusion, kept across a reload.
+    rows = page.locator("[data-zlv-select-row]")
+    rows.nth(0).check(force=True)
+    rows.nth(1).check(force=True)
+    expect(page.locator("[data-zlv-selection-count]")).to_have_text("2 logements sélectionnés")
+    page.get_by_role("button", name="Sélectionner les 26 logements").click()
+    rows.nth(0).uncheck(force=True)
+    expect(page.locator("[data-zlv-selection-count]")).to_have_text("25 logements sélectionnés")
+    query = page.locator("[data-zlv-results]").get_attribute("data-zlv-selection-query")
+    assert "all=true" in query and "housingIds=" in query
+    page.reload()
+    expect(page.locator("[data-zlv-selection-count]")).to_have_text("25 logements sélectionnés")
+    assert page.errors == []
+
+
+def test_map_draws_points_and_opens_the_panel(signed_in_page, agent, live_server):
+    page = signed_in_page(agent)
+    page.get_by_role("link", name="Carte").click()
+    expect(page).to_have_url(re.compile(r"view=map"))
+    page.go_back()
+    expect(page.locator("#housing-table")).to_be_visible()
+    page.go_forward()
+    container = page.locator("#housing-map")
+    expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    assert int(container.get_attribute("data-zlv-rendered-features")) > 0
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_map_clusters_desktop.png", full_page=True)
+
+    # Zoom on the two-dwelling address: clusters give way to addresses.
+    page.evaluate(
+        "document.getElementById('housing-map').removeAttribute('data-zlv-map-loaded');"
+        "document.getElementById('housing-map').zlvMap.jumpTo({center: [3.081, 50.371], zoom: 16})"
+    )
+    expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    point = page.evaluate(
+        """() => {
+            const map = document.getElementById('housing-map').zlvMap;
+            const feature = map.queryRenderedFeatures({layers: ['housing-points']})
+                .find((f) => f.properties.count === 2);
+            const pixel = map.project(feature.geometry.coordinates);
+            return {x: pixel.x, y: pixel.y};
+        }"""
+    )
+    container.scroll_into_view_if_needed()
+    bounds = container.bounding_box()
+    page.mouse.click(bounds["x"] + point["x"], bounds["y"] + point["y"])
+    panel = page.locator("#housing-map-panel")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("heading")).to_have_text("12 PLACE D'ARMES")
+    expect(panel.get_by_text("2 logements à cette adresse")).to_be_visible()
+    links = panel.get_by_role("link", name=re.compile(r"^Logement 5917800000"))
+    expect(links).to_have_count(2)
+    expect(panel.get_by_text("Propriétaire : MARTIN Paul 1")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_map_panel_desktop.png", full_page=True)
+    href = links.first.get_attribute("href")
+    assert re.fullmatch(r"/logements/\d+", href)
+    response = page.goto(href)
+    if response.status == 200:  # the record page is built by another engineer
+        expect(page.get_by_role("heading", level=1)).to_contain_text("PLACE D'ARMES")
+    assert [error for error in page.errors if "404" not in error] == []
+
+
+def test_list_and_map_on_a_phone(signed_in_page, agent):
+    page = signed_in_page(agent, viewport=PHONE)
+    expect(results_title(page)).to_contain_text("26 logements")
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_list_phone.png", full_page=True)
+    page.get_by_role("button", name="Filtres").click()
+    page.get_by_role("button", name="Suivi et campagnes").click()
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_list_filters_phone.png")
+    page.get_by_role("link", name="Carte").click()
+    expect(page.locator("#housing-map")).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_map_phone.png", full_page=True)
+    assert page.errors == []

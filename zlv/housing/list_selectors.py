@@ -1,0 +1,140 @@
+"""Reads of the "Parc de logements" page that the shared selectors do not cover.
+
+The counts, rows and map features themselves come from zlv.housing.selectors so that the page,
+the API and the exports always agree.
+"""
+
+import dataclasses
+import hashlib
+import re
+
+from django.core.cache import cache
+from django.db.models import F, Func
+
+from zlv.accounts.enums import EstablishmentKind
+from zlv.geo.models import Commune, Epci
+from zlv.housing.enums import SUB_STATUSES, Occupancy
+from zlv.housing.filters import HousingFilters
+from zlv.housing.models import Housing
+from zlv.housing.selectors import filtered_housing
+
+LOVAC_TAG = re.compile(r"^lovac-(\d{4})$")
+# Establishments covering several EPCI may narrow their list by intercommunality (DOMAIN §1.10).
+DEPARTMENTAL_KINDS = frozenset(
+    {
+        EstablishmentKind.DEP,
+        EstablishmentKind.REG,
+        EstablishmentKind.TOM,
+        EstablishmentKind.CTU,
+        EstablishmentKind.PETR,
+        EstablishmentKind.SDED,
+        EstablishmentKind.SDER,
+        EstablishmentKind.SIVOM,
+    }
+)
+OUTLINE_CACHE_SECONDS = 24 * 3600
+
+
+def data_file_years_in_scope(user) -> list[str]:
+    """The provenance tags ("lovac-2025", "ff-2024-locatif"…) of the user's dwellings, newest first."""
+    tags = (
+        Housing.objects.visible_to(user)
+        .order_by()
+        .annotate(tag=Func(F("data_file_years"), function="unnest"))
+        .values_list("tag", flat=True)
+        .distinct()
+    )
+    return sorted(tags, key=_tag_sort_key, reverse=True)
+
+
+def latest_lovac_tag(tags: list[str]) -> str | None:
+    """The newest LOVAC millésime among the tags: the list's default source."""
+    years = [int(match.group(1)) for tag in tags if (match := LOVAC_TAG.match(tag))]
+    return f"lovac-{max(years)}" if years else None
+
+
+def _tag_sort_key(tag: str) -> tuple[int, int]:
+    year = re.search(r"\d{4}", tag)
+    return (int(year.group()) if year else 0, tag.startswith("lovac-"))
+
+
+def normalized_filters(filters: HousingFilters) -> HousingFilters:
+    """Drop the values that the selected filters make meaningless (DOMAIN §2, #5 and #8).
+
+    The vacancy start year only applies to vacant dwellings; sub-statuses must belong to one of
+    the selected statuses.
+    """
+    changes = {}
+    if filters.vacancy_years and Occupancy.VACANT not in filters.occupancies:
+        changes["vacancy_years"] = ()
+    if filters.sub_statuses and filters.status_list:
+        allowed = {label for status in filters.status_list for label in SUB_STATUSES[status]}
+        changes["sub_statuses"] = tuple(label for label in filters.sub_statuses if label in allowed)
+    return dataclasses.replace(filters, **changes) if changes else filters
+
+
+def housing_total(user, filters: HousingFilters) -> int:
+    """T of "N logements filtrés sur un total de T": only the source and occupancy filters apply."""
+    base = HousingFilters(
+        data_file_years_included=filters.data_file_years_included,
+        data_file_years_excluded=filters.data_file_years_excluded,
+        occupancies=filters.occupancies,
+    )
+    return filtered_housing(user, base).count()
+
+
+def perimeter_communes(establishment) -> list[Commune]:
+    """Communes of the establishment's perimeter (code and name), by name."""
+    return list(establishment.communes.only("code", "name").order_by("name", "code"))
+
+
+def perimeter_intercommunalities(establishment) -> list[Epci]:
+    """EPCI overlapping the perimeter, offered only to departmental establishments."""
+    if establishment.kind not in DEPARTMENTAL_KINDS:
+        return []
+    return list(
+        Epci.objects.filter(communes__establishments=establishment).distinct().order_by("name", "siren")
+    )
+
+
+def perimeter_outline(establishment, commune_codes: list[str]) -> dict:
+    """One simplified (Multi)Polygon of the perimeter as GeoJSON, and its bounds [w, s, e, n].
+
+    Unions are costly for large perimeters: the result is cached per establishment and list of
+    communes, so a change of perimeter yields a new entry.
+    """
+    digest = hashlib.sha256(",".join(sorted(commune_codes)).encode()).hexdigest()[:16]
+    key = f"zlv:perimeter-outline:{establishment.pk}:{digest}"
+    outline = cache.get(key)
+    if outline is None:
+        outline = _outline(commune_codes)
+        cache.set(key, outline, OUTLINE_CACHE_SECONDS)
+    return outline
+
+
+def _outline(commune_codes: list[str]) -> dict:
+    import shapely
+    from shapely.geometry import mapping
+
+    communes = Commune.objects.filter(code__in=commune_codes).only(
+        "contour_wkb", "center_latitude", "center_longitude"
+    )
+    contours, centres = [], []
+    for commune in communes:
+        if commune.contour is not None:
+            contours.append(commune.contour)
+        elif commune.center_latitude is not None and commune.center_longitude is not None:
+            centres.append((commune.center_longitude, commune.center_latitude))
+    if contours:
+        union = shapely.union_all(contours)
+        west, south, east, north = union.bounds
+        # About 1/400 of the perimeter's extent: invisible at the zooms that show it whole.
+        tolerance = max(east - west, north - south) / 400
+        simplified = shapely.set_precision(union.simplify(tolerance, preserve_topology=True), 1e-5)
+        return {"geometry": mapping(simplified), "bounds": [west, south, east, north]}
+    if centres:
+        longitudes, latitudes = zip(*centres, strict=True)
+        margin = 0.02
+        bounds = [min(longitudes) - margin, min(latitudes) - margin, max(longitudes) + margin]
+        return {"geometry": None, "bounds": [*bounds, max(latitudes) + margin]}
+    return {"geometry": None, "bounds": None}

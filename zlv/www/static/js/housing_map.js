@@ -1,0 +1,347 @@
+// Map view of the Parc de logements (view=map). MapLibre is loaded only when a map is on the page.
+// Features come from /api/v1/housing/map with the page's filters, the viewport and the zoom, and are
+// fetched again when the map moves: clusters (circles with their number) at low zoom, addresses
+// coloured by follow-up status from MAP_POINTS_MIN_ZOOM. A click on an address opens the side panel
+// listing its dwellings. The map element survives htmx swaps (hx-preserve): a filter change only
+// reloads the features.
+// For the browser tests the container exposes data-zlv-map-loaded="true", data-zlv-rendered-features
+// and the map object itself (container.zlvMap).
+
+const MAPLIBRE_URL = new URL("../vendor/maplibre-gl-6.17.0/maplibre-gl.mjs", import.meta.url).href;
+const REFRESH_DELAY_MS = 250;
+const FEATURE_LAYERS = ["housing-clusters", "housing-points"];
+const FALLBACK_COLOUR = "#666666";
+const FRENCH = {
+  "NavigationControl.ZoomIn": "Zoomer",
+  "NavigationControl.ZoomOut": "Dézoomer",
+  "NavigationControl.ResetBearing": "Réinitialiser l’orientation",
+  "FullscreenControl.Enter": "Afficher en plein écran",
+  "FullscreenControl.Exit": "Quitter le plein écran",
+  "AttributionControl.ToggleAttribution": "Afficher ou masquer les crédits",
+  "Map.Title": "Carte des logements",
+};
+const numberFormat = new Intl.NumberFormat("fr-FR");
+
+let current = null;
+
+function plainStyle() {
+  return {
+    version: 8,
+    sources: {},
+    layers: [{ id: "fond", type: "background", paint: { "background-color": "#f6f6f6" } }],
+  };
+}
+
+function dsfrColour(family) {
+  const value = getComputedStyle(document.documentElement)
+    .getPropertyValue(`--background-action-high-${family}`)
+    .trim();
+  return value || FALLBACK_COLOUR;
+}
+
+function readFilters() {
+  const element = document.getElementById("housing-map-filters");
+  return element ? element.dataset.zlvMapFilters : "";
+}
+
+function clampedBbox(map) {
+  const bounds = map.getBounds();
+  const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value));
+  return [
+    clamp(bounds.getWest(), 180),
+    clamp(bounds.getSouth(), 90),
+    clamp(bounds.getEast(), 180),
+    clamp(bounds.getNorth(), 90),
+  ]
+    .map((value) => value.toFixed(5))
+    .join(",");
+}
+
+function showError(state, message) {
+  let alert = state.container.parentElement.querySelector("[data-zlv-map-error]");
+  if (!message) {
+    if (alert) alert.remove();
+    return;
+  }
+  if (!alert) {
+    alert = document.createElement("div");
+    alert.className = "fr-alert fr-alert--error fr-alert--sm";
+    alert.setAttribute("role", "alert");
+    alert.dataset.zlvMapError = "";
+    alert.append(document.createElement("p"));
+    state.container.before(alert);
+  }
+  alert.querySelector("p").textContent = message;
+}
+
+function drawClusterLabels(state, collection) {
+  state.markers.forEach((marker) => marker.remove());
+  state.markers = collection.features
+    .filter((feature) => feature.properties.cluster)
+    .map((feature) => {
+      const label = document.createElement("span");
+      label.className = "zlv-cluster-label";
+      label.setAttribute("aria-hidden", "true");
+      label.textContent = numberFormat.format(feature.properties.count);
+      return new state.maplibre.Marker({ element: label })
+        .setLngLat(feature.geometry.coordinates)
+        .addTo(state.map);
+    });
+}
+
+function exposeRendered(state) {
+  const rendered = state.map.queryRenderedFeatures({ layers: FEATURE_LAYERS });
+  state.container.dataset.zlvRenderedFeatures = String(rendered.length);
+  state.container.dataset.zlvMapLoaded = "true";
+  state.container.removeAttribute("aria-busy");
+}
+
+async function refresh(state) {
+  if (state.controller) state.controller.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const params = new URLSearchParams(state.filters);
+  params.set("zoom", state.map.getZoom().toFixed(2));
+  params.set("bbox", clampedBbox(state.map));
+  state.container.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(`${state.config.featuresUrl}?${params}`, {
+      signal: controller.signal,
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const collection = await response.json();
+    showError(state, "");
+    state.map.getSource("housing").setData(collection);
+    drawClusterLabels(state, collection);
+    state.map.once("idle", () => exposeRendered(state));
+    state.map.triggerRepaint();
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    state.container.removeAttribute("aria-busy");
+    showError(state, "Les logements n’ont pas pu être affichés sur la carte. Réessayez dans un instant.");
+  }
+}
+
+function scheduleRefresh(state) {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(() => refresh(state), REFRESH_DELAY_MS);
+}
+
+function addLayers(state) {
+  const { map, config } = state;
+  if (config.outline.geometry) {
+    map.addSource("perimeter", {
+      type: "geojson",
+      data: { type: "Feature", geometry: config.outline.geometry, properties: {} },
+    });
+    map.addLayer({
+      id: "perimeter-fill",
+      type: "fill",
+      source: "perimeter",
+      paint: { "fill-color": dsfrColour("blue-france"), "fill-opacity": 0.04 },
+    });
+    map.addLayer({
+      id: "perimeter-line",
+      type: "line",
+      source: "perimeter",
+      paint: { "line-color": dsfrColour("blue-france"), "line-width": 2 },
+    });
+  }
+  map.addSource("housing", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addLayer({
+    id: "housing-clusters",
+    type: "circle",
+    source: "housing",
+    filter: ["==", ["get", "cluster"], true],
+    paint: {
+      "circle-color": dsfrColour("blue-france"),
+      "circle-opacity": 0.85,
+      "circle-radius": ["step", ["get", "count"], 13, 10, 17, 100, 22, 1000, 28],
+      "circle-stroke-color": "#ffffff",
+      "circle-stroke-width": 2,
+    },
+  });
+  const statusColour = ["match", ["get", "status"]];
+  Object.entries(config.statuses).forEach(([status, { colour }]) => {
+    statusColour.push(Number(status), dsfrColour(colour));
+  });
+  statusColour.push(FALLBACK_COLOUR);
+  map.addLayer({
+    id: "housing-points",
+    type: "circle",
+    source: "housing",
+    filter: ["!=", ["get", "cluster"], true],
+    paint: {
+      "circle-color": statusColour,
+      "circle-radius": ["case", [">", ["get", "count"], 1], 9, 7],
+      "circle-stroke-color": "#ffffff",
+      "circle-stroke-width": 2,
+    },
+  });
+}
+
+// Side panel -------------------------------------------------------------------------------------
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// "DUPONT/JEAN MARIE" as written in the Fichiers fonciers → "DUPONT Jean Marie" (as Owner.display_name).
+function ownerDisplayName(fullName) {
+  const [surname, ...rest] = fullName.split("/");
+  const firstNames = rest.join("/").toLocaleLowerCase("fr").replace(/(^|[\s-])\p{L}/gu, (m) => m.toLocaleUpperCase("fr"));
+  return firstNames ? `${surname} ${firstNames}`.trim() : fullName;
+}
+
+function housingItem(state, housing) {
+  const status = state.config.statuses[housing.status] || { label: housing.status_label, colour: "" };
+  const item = element("li");
+  // Every dwelling of the panel shares the address of its title: the fiscal id tells them apart.
+  const link = element("a", "fr-link", `Logement ${housing.local_id}`);
+  link.href = `/logements/${housing.id}`;
+  item.append(link);
+  const badges = element("ul", "fr-badges-group fr-mt-1w");
+  const badge = element("li");
+  badge.append(element("p", `fr-badge fr-badge--sm fr-badge--no-icon fr-badge--${status.colour}`, status.label));
+  badges.append(badge);
+  item.append(badges);
+  if (housing.sub_status) item.append(element("p", "fr-text--xs fr-mb-1v", housing.sub_status));
+  item.append(element("p", "fr-text--sm fr-mb-0", `Occupation : ${housing.occupancy_label}`));
+  if (housing.primary_owner_name) {
+    const owner = `Propriétaire : ${ownerDisplayName(housing.primary_owner_name)}`;
+    item.append(element("p", "fr-text--sm fr-mb-0", owner));
+  }
+  return item;
+}
+
+async function openPanel(state, feature) {
+  const panel = document.getElementById("housing-map-panel");
+  if (!panel) return;
+  const body = panel.querySelector("[data-zlv-map-panel-body]");
+  const title = panel.querySelector("#housing-map-panel-title");
+  let ids = feature.properties.ids;
+  if (typeof ids === "string") ids = JSON.parse(ids); // MapLibre serialises array properties
+  const count = Number(feature.properties.count) || ids.length;
+  title.textContent = feature.properties.address || "Logements à cette adresse";
+  body.replaceChildren(element("p", "fr-text--sm", "Chargement des logements…"));
+  panel.hidden = false;
+  state.map.resize();
+  title.focus();
+  try {
+    const params = new URLSearchParams({ housingIds: ids.join(","), perPage: String(ids.length) });
+    const response = await fetch(`${state.config.housingUrl}?${params}`, {
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const page = await response.json();
+    const plural = count > 1 ? "s" : "";
+    let summary = `${numberFormat.format(count)} logement${plural} à cette adresse`;
+    if (count > page.items.length) summary += ` (les ${page.items.length} premiers sont listés)`;
+    const list = element("ul", "zlv-map-panel__list");
+    page.items.forEach((housing) => list.append(housingItem(state, housing)));
+    body.replaceChildren(element("p", "fr-text--sm fr-mb-1w", summary), list);
+  } catch {
+    body.replaceChildren(
+      element("p", "fr-error-text", "Les logements de cette adresse n’ont pas pu être chargés."),
+    );
+  }
+}
+
+function closePanel(state) {
+  const panel = document.getElementById("housing-map-panel");
+  if (!panel || panel.hidden) return;
+  panel.hidden = true;
+  state.map.resize();
+  state.map.getCanvas().focus();
+}
+
+// Life cycle -------------------------------------------------------------------------------------
+
+async function setUp(container) {
+  const config = JSON.parse(document.getElementById(container.dataset.zlvMap).textContent);
+  container.replaceChildren();
+  const maplibre = await import(MAPLIBRE_URL);
+  const options = {
+    container,
+    style: config.styleUrl || plainStyle(),
+    center: [2, 47],
+    zoom: 5,
+    attributionControl: config.styleUrl ? { compact: true } : false,
+    locale: FRENCH,
+  };
+  if (config.outline.bounds) {
+    options.bounds = config.outline.bounds;
+    options.fitBoundsOptions = { padding: 24, maxZoom: 15 };
+  }
+  const map = new maplibre.Map(options);
+  map.addControl(new maplibre.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibre.FullscreenControl(), "top-right");
+  const state = { container, map, maplibre, config, filters: readFilters(), markers: [], timer: null };
+  state.controller = null;
+  current = state;
+  container.zlvMap = map;
+
+  let styleReady = false;
+  map.on("error", (event) => {
+    // An unreachable base map must not hide the dwellings: fall back to a plain background.
+    if (!styleReady && config.styleUrl) {
+      styleReady = true;
+      console.warn("Fond de carte indisponible, carte sans fond.", event.error);
+      map.setStyle(plainStyle());
+    }
+  });
+  map.once("load", () => {
+    styleReady = true;
+    addLayers(state);
+    refresh(state);
+    map.on("moveend", () => scheduleRefresh(state));
+    map.on("click", "housing-clusters", (event) => {
+      map.easeTo({ center: event.features[0].geometry.coordinates, zoom: map.getZoom() + 2 });
+    });
+    map.on("click", "housing-points", (event) => openPanel(state, event.features[0]));
+    FEATURE_LAYERS.forEach((layer) => {
+      map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
+      map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
+    });
+  });
+}
+
+function tearDown() {
+  if (!current) return;
+  clearTimeout(current.timer);
+  if (current.controller) current.controller.abort();
+  current.map.remove();
+  current = null;
+}
+
+function sync() {
+  if (current && !current.container.isConnected) tearDown();
+  const container = document.querySelector("[data-zlv-map]");
+  if (!container) return;
+  if (!current) {
+    setUp(container);
+    return;
+  }
+  const filters = readFilters();
+  if (filters !== current.filters) {
+    current.filters = filters;
+    if (current.map.getSource("housing")) {
+      closePanel(current);
+      refresh(current);
+    }
+  }
+}
+
+document.addEventListener("click", (event) => {
+  if (current && event.target.closest("[data-zlv-map-panel-close]")) closePanel(current);
+});
+document.addEventListener("keydown", (event) => {
+  if (current && event.key === "Escape" && event.target.closest("#housing-map-panel")) closePanel(current);
+});
+document.addEventListener("htmx:afterSettle", sync);
+document.addEventListener("htmx:historyRestore", sync);
+sync();
