@@ -116,3 +116,58 @@ class SignInFailure(models.Model):
 
     def __str__(self):
         return f"{self.email} — {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Neither accepted nor revoked (expired ones included: the admin may resend them)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An establishment admin invites someone by e-mail; the signed link in the e-mail accepts it."""
+
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="invitations", verbose_name="structure"
+    )
+    # Lowercased, like User.email.
+    email = models.EmailField("adresse e-mail")
+    role = models.CharField("rôle", max_length=10, choices=Role.choices, default=Role.USUAL)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="invitée par"
+    )
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    revoked_at = models.DateTimeField("annulée le", null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-created_at"]
+        constraints = [
+            # Also serves the team page's list of pending invitations of one establishment.
+            models.UniqueConstraint(
+                fields=["establishment", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_pending_unique",
+                violation_error_message="Une invitation est déjà en attente pour cette adresse e-mail.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+                violation_error_message="Une invitation ne peut pas être à la fois acceptée et annulée.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.establishment} ({self.get_role_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired

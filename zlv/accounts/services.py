@@ -3,18 +3,21 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from zlv.accounts.enums import EstablishmentKind, Role
-from zlv.accounts.models import Establishment, Membership, SignInFailure, User
+from zlv.accounts.models import Establishment, Invitation, Membership, SignInFailure, User
 from zlv.accounts.selectors import sign_in_failures_count
 from zlv.geo.models import Commune, Department, Epci
 from zlv.geo.selectors import communes_of_territory
@@ -148,4 +151,266 @@ def user_switch_establishment(*, user: User, establishment: Establishment) -> Us
         raise PermissionDenied("Vous n'êtes pas membre de cette structure.")
     user.active_establishment = establishment
     user.save(update_fields=["active_establishment"])
+    return user
+
+
+# Team: invitations, roles, removal, profile.
+
+INVITATION_VALIDITY = timedelta(days=7)
+_INVITATION_SALT = "zlv.accounts.invitation"
+LAST_ADMIN_MESSAGE = (
+    "La structure doit garder au moins un administrateur : nommez d’abord un autre administrateur."
+)
+
+
+class InvitationError(Exception):
+    """The invitation link cannot be used; the message (French) tells the person why."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _ensure_team_admin(*, user: User, establishment: Establishment) -> None:
+    """Only the establishment's admins (and ZLV superusers) manage its team."""
+    if user.is_superuser:
+        return
+    if not Membership.objects.filter(user=user, establishment=establishment, role=Role.ADMIN).exists():
+        raise PermissionDenied("Seuls les administrateurs de la structure peuvent gérer son équipe.")
+
+
+def _ensure_an_admin_remains(*, establishment: Establishment, leaving: Membership) -> None:
+    """Refuse to demote or remove the last admin; locks the admins so two admins cannot both leave."""
+    admin_ids = list(
+        Membership.objects.select_for_update()
+        .filter(establishment=establishment, role=Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if admin_ids == [leaving.pk]:
+        raise ValidationError(LAST_ADMIN_MESSAGE, code="last_admin")
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, expiring token of the invitation link (carries only the invitation id)."""
+    return signing.dumps(invitation.pk, salt=_INVITATION_SALT, compress=True)
+
+
+def invitation_path(invitation: Invitation) -> str:
+    return reverse("invitation_accept", kwargs={"token": invitation_token(invitation)})
+
+
+def invitation_create(
+    *, establishment: Establishment, email: str, role: str, by: User, site_url: str = ""
+) -> Invitation:
+    """Invite an e-mail address to the establishment (replacing its pending invitation) and e-mail the link.
+
+    `site_url` ("https://zlv.example/") makes the link absolute; defaults to settings.SITE_URL.
+    """
+    _ensure_team_admin(user=by, establishment=establishment)
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": "Choisissez un rôle dans la liste."})
+    if email == settings.SYSTEM_USER_EMAIL:
+        raise ValidationError({"email": "Cette adresse e-mail ne peut pas être invitée."})
+    if Membership.objects.filter(establishment=establishment, user__email__iexact=email).exists():
+        raise ValidationError({"email": "Cette personne est déjà membre de la structure."})
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked so that two admins inviting the same address at once do not both create one.
+        pending = list(
+            Invitation.objects.select_for_update().pending().filter(establishment=establishment, email=email)
+        )
+        for previous in pending:
+            previous.revoked_at = now
+            previous.save(update_fields=["revoked_at"])
+        invitation = Invitation.objects.create(
+            establishment=establishment,
+            email=email,
+            role=role,
+            invited_by=by,
+            created_at=now,
+            expires_at=now + INVITATION_VALIDITY,
+        )
+        link = _absolute_url(site_url, invitation_path(invitation))
+        transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link), robust=True)
+    return invitation
+
+
+def _absolute_url(site_url: str, path: str) -> str:
+    base = site_url or getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+    return base.rstrip("/") + path
+
+
+def _invitation_send(*, invitation: Invitation, link: str) -> None:
+    context = {
+        "establishment": invitation.establishment,
+        "invited_by": invitation.invited_by,
+        "role": invitation.get_role_display(),
+        "link": link,
+        "expires_at": invitation.expires_at,
+    }
+    send_mail(
+        subject=render_to_string("team/invitation_subject.txt", context).strip(),
+        message=render_to_string("team/invitation_email.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The pending invitation of a link, or InvitationError (tampered, expired, revoked, already used)."""
+    try:
+        invitation_id = signing.loads(token, salt=_INVITATION_SALT, max_age=INVITATION_VALIDITY)
+    except signing.SignatureExpired:
+        raise InvitationError(
+            "Ce lien d’invitation a expiré : il n’est valable que 7 jours.", code="expired"
+        ) from None
+    except signing.BadSignature:
+        raise InvitationError(
+            "Ce lien d’invitation n’est pas valide. Vérifiez qu’il a été copié en entier depuis l’e-mail.",
+            code="invalid",
+        ) from None
+    invitation = (
+        Invitation.objects.select_related("establishment", "invited_by").filter(pk=invitation_id).first()
+    )
+    _ensure_pending(invitation)
+    return invitation
+
+
+def _ensure_pending(invitation: Invitation | None) -> None:
+    if invitation is None:
+        raise InvitationError("Cette invitation n’existe plus.", code="invalid")
+    if invitation.accepted_at is not None:
+        raise InvitationError(
+            "Cette invitation a déjà été utilisée. Connectez-vous avec votre adresse e-mail "
+            "et votre mot de passe.",
+            code="used",
+        )
+    if invitation.revoked_at is not None:
+        raise InvitationError(
+            "Cette invitation a été annulée ou remplacée par une invitation plus récente.", code="revoked"
+        )
+    if invitation.is_expired:
+        raise InvitationError("Ce lien d’invitation a expiré : il n’est valable que 7 jours.", code="expired")
+
+
+def invitation_accept(
+    *,
+    token: str,
+    password: str | None = None,
+    user: User | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    """Accept an invitation: as the signed-in `user` owning the invited e-mail, or by creating the
+    account with `password`. The establishment becomes the one the user works for."""
+    invitation_id = invitation_from_token(token).pk
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("establishment")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        _ensure_pending(invitation)  # again, under the lock: the link is single-use.
+        if user is not None:
+            if user.email.lower() != invitation.email:
+                raise PermissionDenied("Cette invitation est adressée à une autre adresse e-mail.")
+        else:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise InvitationError(
+                    "Un compte existe déjà pour cette adresse e-mail : connectez-vous pour accepter "
+                    "l’invitation.",
+                    code="account_exists",
+                )
+            user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip())
+            password_validation.validate_password(password or "", user)
+            user.set_password(password)
+            user.save()
+        membership, _ = Membership.objects.update_or_create(
+            user=user, establishment=invitation.establishment, defaults={"role": invitation.role}
+        )
+        user.active_establishment = invitation.establishment
+        user.save(update_fields=["active_establishment"])
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    """Cancel a pending invitation: its link stops working."""
+    _ensure_team_admin(user=by, establishment=invitation.establishment)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise ValidationError("Cette invitation a déjà été acceptée.", code="accepted")
+        if invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation, by: User, site_url: str = "") -> Invitation:
+    """A new invitation (new link, new 7-day validity) replacing this pending one."""
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise ValidationError("Cette invitation n’est plus en attente.", code="not_pending")
+    return invitation_create(
+        establishment=invitation.establishment,
+        email=invitation.email,
+        role=invitation.role,
+        by=by,
+        site_url=site_url,
+    )
+
+
+def member_set_role(*, membership: Membership, role: str, by: User) -> Membership:
+    """Change a member's role; the establishment always keeps at least one admin."""
+    _ensure_team_admin(user=by, establishment=membership.establishment)
+    if role not in Role.values:
+        raise ValidationError("Choisissez un rôle dans la liste.", code="invalid_role")
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == role:
+            return membership
+        if membership.role == Role.ADMIN:
+            _ensure_an_admin_remains(establishment=membership.establishment, leaving=membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def member_remove(*, membership: Membership, by: User) -> None:
+    """Remove a member from the establishment (the account stays); never its last admin."""
+    _ensure_team_admin(user=by, establishment=membership.establishment)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        if membership.role == Role.ADMIN:
+            _ensure_an_admin_remains(establishment=membership.establishment, leaving=membership)
+        user = membership.user
+        membership.delete()
+        # They no longer work for it: fall back to another of their establishments, or none.
+        user_ensure_active_establishment(user=user)
+
+
+def user_update_profile(*, user: User, first_name: str, last_name: str) -> User:
+    """Name shown to colleagues; the e-mail (the login) cannot be changed here."""
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+def user_change_password(*, user: User, current_password: str, new_password: str) -> User:
+    """Check the current password, then Django's validators; errors are keyed by form field."""
+    if not user.check_password(current_password):
+        raise ValidationError(
+            {"current_password": ValidationError("Mot de passe actuel incorrect.", code="password_incorrect")}
+        )
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password1": error.error_list}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
     return user

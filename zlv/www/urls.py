@@ -22,6 +22,7 @@ urlpatterns = [
     # Main navigation
     path("parc-de-logements", housing_list_views.housing_list, name="housing_list"),
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
+    path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>
     path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),
     path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
     path(

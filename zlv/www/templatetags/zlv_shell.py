@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 
+from zlv.accounts.enums import Role
 from zlv.accounts.selectors import memberships_of
 
 register = template.Library()
@@ -58,6 +59,7 @@ def zlv_header(context) -> dict:
     return {
         "user": user,
         "active_membership": active,
+        "is_establishment_admin": bool(active and active.role == Role.ADMIN),
         "other_memberships": [m for m in memberships if m is not active],
         "navigation": _navigation_for(request.path) if user else [],
         "feedback_url": settings.FEEDBACK_URL,
