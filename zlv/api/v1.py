@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from zlv.api.models import ApiToken, hash_token
+from zlv.api.routing import merge_routes
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import FilterError, parse_filters
 from zlv.housing.models import Housing, HousingOwner, Owner
@@ -247,6 +248,12 @@ def owner_detail(request, owner_id: int):
 def api_urls():
     """The API's URL patterns; ninja authenticates them itself (401 as JSON, not a sign-in redirect)."""
     patterns, app_name, namespace = api.urls
+    patterns = merge_routes(patterns)
     for pattern in patterns:
         pattern.callback.login_required = False
     return patterns, app_name, namespace
+
+
+from zlv.api.v1_write import router as write_router  # noqa: E402 — the write routes use this module's auth
+
+api.add_router("", write_router)

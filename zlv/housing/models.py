@@ -314,3 +314,50 @@ class Note(models.Model):
     class Meta:
         verbose_name = "note"
         ordering = ["-created_at"]
+
+
+class BulkUpdateJobStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    SUCCEEDED = "succeeded", "Terminée"
+    FAILED = "failed", "Échouée"
+
+
+class BulkUpdateJob(models.Model):
+    """A bulk edit of more dwellings than a request should handle, run by the task worker.
+
+    `filters` is the list's query string (as a dict) the selection was made with, re-evaluated in the
+    user's perimeter when the job runs; `changes` holds the service's keyword arguments.
+    """
+
+    establishment = models.ForeignKey(
+        "accounts.Establishment", on_delete=models.CASCADE, related_name="bulk_update_jobs"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField("filtres et sélection", default=dict)
+    changes = models.JSONField("modifications", default=dict)
+    total = models.PositiveIntegerField("nombre de logements", default=0)
+    done = models.PositiveIntegerField("logements traités", default=0)
+    status = models.CharField(
+        "état", max_length=10, choices=BulkUpdateJobStatus.choices, default=BulkUpdateJobStatus.PENDING
+    )
+    error = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "édition groupée"
+        verbose_name_plural = "éditions groupées"
+
+    def __str__(self):
+        return f"Édition groupée de {self.total} logements ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BulkUpdateJobStatus.SUCCEEDED, BulkUpdateJobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.is_finished else 0
+        return min(100, round(100 * self.done / self.total))

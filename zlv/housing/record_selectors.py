@@ -104,3 +104,15 @@ def owner_record(user, owner_id: int) -> list[HousingOwner]:
 def rank_order(link: HousingOwner) -> tuple[bool, int]:
     """Sort key of rights: primary, secondary (2…6), then former (0), incorrect, awaiting, deceased."""
     return (link.rank < OwnerRank.PRIMARY, abs(link.rank))
+
+
+def note_for_user(user, note_id: int) -> Note:
+    """A note (not deleted) of a dwelling of the user's perimeter, with its dwelling; else 404."""
+    note = (
+        Note.objects.filter(pk=note_id, deleted_at__isnull=True, housing__in=Housing.objects.visible_to(user))
+        .select_related("housing", "created_by")
+        .first()
+    )
+    if note is None:
+        raise Http404("Note introuvable.")
+    return note

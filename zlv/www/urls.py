@@ -21,6 +21,7 @@ urlpatterns = [
     path("structure/changer", accounts_views.switch_establishment, name="switch_establishment"),
     # Main navigation
     path("parc-de-logements", housing_list_views.housing_list, name="housing_list"),
+    path("", include("zlv.www.bulk_edit.urls")),  # parc-de-logements/edition-groupee
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>
     path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),

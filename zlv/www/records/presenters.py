@@ -237,6 +237,7 @@ class TimelineEntry:
     sentence: str
     details: list[str] = field(default_factory=list)
     content: str = ""
+    note_id: int | None = None
 
 
 def author_name(user) -> str:
@@ -255,6 +256,7 @@ def _note_entry(note: Note) -> TimelineEntry:
         author=author_name(note.created_by),
         sentence="a rédigé une note",
         content=note.content,
+        note_id=note.pk,
     )
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from zlv.housing import record_selectors
 from zlv.housing.enums import OwnerRank
-from zlv.www.records import presenters
+from zlv.www.records import edit_views, presenters
 
 HISTORY_TARGET = "historique-logement"
 
@@ -22,8 +22,8 @@ def housing_record(request, housing_id: int):
         housing = record_selectors.housing_for_user(request.user, housing_id)
         return render(
             request,
-            "records/housing_record.html#history",
-            _history_context(housing, history_filter),
+            "records/_history_panel.html#history",
+            edit_views.history_context(housing, request.user, history_filter),
         )
 
     housing = record_selectors.housing_record(request.user, housing_id)
@@ -31,41 +31,25 @@ def housing_record(request, housing_id: int):
     owners = presenters.split_owners(
         housing.owner_links.all(), record_selectors.primary_housing_counts(request.user, active_owner_ids)
     )
-    title = housing.address_dgfip or f"Logement {housing.local_id}"
+    header = edit_views.header_context(housing, request.user)
+    title = header["title"]
     context = {
-        "housing": housing,
-        "title": title,
+        **header,
         "breadcrumb": {
             "root_dir": "/",
             "links": [{"url": reverse("housing_list"), "title": "Parc de logements"}],
             "current": title,
         },
-        "status_badge": presenters.status_badge(housing.status),
-        "occupancy_label": presenters.occupancy_label(housing.occupancy),
         "occupancy_intended_label": presenters.occupancy_label(housing.occupancy_intended),
-        "provenance": presenters.provenance_label(housing.data_file_years),
         "ownership_label": presenters.ownership_label(housing.condominium),
         "vacancy_years": presenters.years_since(housing.vacancy_start_year),
         "owners": owners,
         "precision_groups": presenters.precision_groups(housing.precision_links),
         "map_data": _map_data(housing),
         "history_selected": bool(history_filter),
-        **_history_context(housing, history_filter),
+        **edit_views.history_context(housing, request.user, history_filter),
     }
     return render(request, "records/housing_record.html", context)
-
-
-def _history_context(housing, history_filter: str) -> dict:
-    entries = record_selectors.housing_history(
-        housing, notes=history_filter in ("", "note"), events=history_filter in ("", "update")
-    )
-    return {
-        "history_url": reverse("housing_record", args=[housing.pk]),
-        "history_target": HISTORY_TARGET,
-        "history_filter": history_filter,
-        "history_filters": presenters.TIMELINE_FILTERS,
-        "history": presenters.timeline(entries),
-    }
 
 
 def _map_data(housing) -> dict | None:

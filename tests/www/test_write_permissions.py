@@ -1,0 +1,121 @@
+"""Role × route matrix over every write route of the pages and the API.
+
+WRITE_ROUTES is checked against the URL resolver: any route under /logements/, /parc-de-logements/,
+/notes/ or /api/v1/ that accepts POST, PATCH, PUT or DELETE must be listed here, so a new write
+route cannot ship without these checks.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import CommuneFactory, EstablishmentFactory, HousingFactory, UserFactory
+from zlv.accounts.enums import Role
+from zlv.housing.models import Note
+
+pytestmark = pytest.mark.django_db
+
+PREFIXES = ("logements/", "parc-de-logements/", "notes/", "api/v1/")
+WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
+# (method, path with {housing}/{note} placeholders, is the API)
+WRITE_ROUTES = [
+    ("POST", "/logements/{housing}/edition", False),
+    ("POST", "/logements/{housing}/notes", False),
+    ("POST", "/notes/{note}/modifier", False),
+    ("POST", "/notes/{note}/supprimer", False),
+    ("POST", "/parc-de-logements/edition-groupee?housingIds={housing}", False),
+    ("PATCH", "/api/v1/housing/{housing}", True),
+    ("POST", "/api/v1/housing/bulk-update", True),
+]
+# Routes that answer any method without changing anything.
+READ_ONLY_ANY_METHOD = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/"}
+SAMPLE_VALUES = {"housing_id": "{housing}", "note_id": "{note}", "owner_id": "1", "job_id": "1"}
+
+
+@pytest.fixture
+def world(db):
+    douai, valenciennes = CommuneFactory(code="59178"), CommuneFactory(code="59606")
+    mine = EstablishmentFactory(communes=[douai])
+    agent = UserFactory(establishment=mine)
+    housing = HousingFactory(geo_code="59178")
+    note = Note.objects.create(housing=housing, content="Note", created_by=agent)
+    return {
+        "agent": agent,
+        "visitor": UserFactory(establishment=mine, establishment__role=Role.VISITOR),
+        "outsider": UserFactory(establishment=EstablishmentFactory(communes=[valenciennes])),
+        "housing": housing,
+        "note": note,
+    }
+
+
+def all_routes(patterns=None, prefix="") -> list[str]:
+    routes = []
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            routes += all_routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            routes.append(prefix + str(entry.pattern))
+    return routes
+
+
+def sample_path(route: str) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: SAMPLE_VALUES[match.group(1)], route)
+
+
+def fill(path: str, world) -> str:
+    return path.format(housing=world["housing"].pk, note=world["note"].pk)
+
+
+def request(client, method: str, path: str, is_api: bool):
+    if is_api:
+        return client.generic(method, path, '{"occupancy": "L", "ids": []}', content_type="application/json")
+    return client.generic(method, path, "occupancy=L", content_type="application/x-www-form-urlencoded")
+
+
+def test_write_routes_list_covers_every_write_route(world):
+    """Probe every route under the prefixes with each write method (a visitor: nothing changes)."""
+    client = Client()
+    client.force_login(world["visitor"])
+    discovered = set()
+    for route in set(all_routes()):
+        if not route.startswith(PREFIXES):
+            continue
+        path = sample_path(route)
+        if path in READ_ONLY_ANY_METHOD:
+            continue
+        for method in WRITE_METHODS:
+            response = request(client, method, fill(path, world), path.startswith("/api/"))
+            if response.status_code != 405:
+                discovered.add((method, path))
+    listed = {(method, path.split("?")[0]) for method, path, _ in WRITE_ROUTES}
+    assert discovered == listed
+
+
+@pytest.mark.parametrize(("method", "path", "is_api"), WRITE_ROUTES)
+def test_visitors_get_403(client, world, method, path, is_api):
+    client.force_login(world["visitor"])
+    assert request(client, method, fill(path, world), is_api).status_code == 403
+
+
+@pytest.mark.parametrize(("method", "path", "is_api"), WRITE_ROUTES)
+def test_another_establishments_user_gets_404(client, world, method, path, is_api):
+    client.force_login(world["outsider"])
+    response = request(client, method, fill(path, world), is_api)
+    if path == "/api/v1/housing/bulk-update":
+        # No object in the path: the selection is in the body.
+        response = client.post(
+            path, {"ids": [world["housing"].pk], "occupancy": "L"}, content_type="application/json"
+        )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path", "is_api"), WRITE_ROUTES)
+def test_anonymous_is_redirected_or_401(client, world, method, path, is_api):
+    response = request(client, method, fill(path, world), is_api)
+    if is_api:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/connexion")
