@@ -457,3 +457,11 @@ def test_query_budget_does_not_grow_with_rows(
         client.get(URL, {"view": view})
     with django_assert_max_num_queries(len(few.captured_queries) + 1):  # + the tab's owner count
         client.get(URL, {"view": view, "status": "2"})
+
+
+def test_bulk_edit_action_is_offered_to_writers_only(client, territory, dwellings):
+    client.force_login(territory["agent"])
+    assert 'data-zlv-selection-action' in html_of(client.get("/parc-de-logements"))
+    visitor = UserFactory(establishment=territory["establishment"], establishment__role="visitor")
+    client.force_login(visitor)
+    assert 'data-zlv-selection-action' not in html_of(client.get("/parc-de-logements"))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
-from zlv.accounts.selectors import membership_of
+from zlv.accounts.selectors import can_write, membership_of
 from zlv.housing import list_selectors
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import parse_filters
@@ -84,6 +84,7 @@ def housing_list(request):
         "tabs": _tabs(base, filters, view, counts),
         "sentence": filter_ui.count_sentence(housing=shown["housing"], owners=shown["owners"], total=total),
         "matching_count": shown["housing"],
+        "can_write": can_write(request.user),
         "matching_count_label": filter_ui.format_number(shown["housing"]),
         # The selection belongs to one set of filters (sorting and paging keep it).
         "selection_key": filter_query_string,

@@ -125,6 +125,10 @@ function renderSelection(results) {
   bar.querySelector("[data-zlv-select-none]").hidden = count === 0;
   results.dataset.zlvSelectedCount = String(count);
   results.dataset.zlvSelectionQuery = count === 0 ? "" : selectionQuery(results, selection);
+  bar.querySelectorAll("[data-zlv-selection-action]").forEach((action) => {
+    action.hidden = count < Number(action.dataset.zlvMinSelection || 1);
+    action.search = results.dataset.zlvSelectionQuery;
+  });
   bar.hidden = false;
 }
 
