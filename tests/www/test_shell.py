@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from tests.factories import CommuneFactory, EstablishmentFactory, HousingFactory, UserFactory
+from tests.factories import CommuneFactory, EstablishmentFactory, UserFactory
 from zlv.accounts.enums import Role
 
 
