@@ -11,6 +11,7 @@ system user and the import run. Everything runs inside the caller's transaction.
 from __future__ import annotations
 
 import io
+import json
 import queue
 import threading
 from dataclasses import dataclass
@@ -165,8 +166,8 @@ class MergeCounts:
 class Staging:
     """TEMP staging tables filled by `COPY` (the reader's sink).
 
-    COPYs run on a writer thread so that PostgreSQL ingests one chunk while polars parses the
-    next; only that thread touches the connection until `flush()` returns.
+    Frames are serialised and COPY'd on a writer thread so that PostgreSQL ingests one chunk
+    while polars parses the next; only that thread touches the connection until `flush()` returns.
     """
 
     def __init__(self, cursor):
@@ -209,12 +210,10 @@ class Staging:
     def copy(self, table: str, frame: pl.DataFrame) -> None:
         """Queue `frame` for COPY into `table` (CSV: unquoted empty field = NULL)."""
         self._raise_pending()
-        buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
         if self._thread is None:
             self._thread = threading.Thread(target=self._write, name="lovac-copy", daemon=True)
             self._thread.start()
-        self._queue.put((table, ", ".join(frame.columns), buffer))
+        self._queue.put((table, frame))
 
     def flush(self) -> None:
         """Wait for every queued COPY; re-raise the writer's error if any."""
@@ -233,8 +232,11 @@ class Staging:
         while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain: the main thread will raise
-            table, columns, buffer = item
+            table, frame = item
             try:
+                buffer = io.BytesIO()
+                frame.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
+                columns = ", ".join(frame.columns)
                 with self.raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
                     copy.write(buffer.getbuffer())
             except BaseException as error:  # noqa: BLE001 - handed over to the main thread
@@ -254,7 +256,12 @@ def merge(
     buildings: pl.DataFrame | None,
     progress=None,
 ) -> MergeCounts:
-    """Merge the staged rows into dwellings, owners, rights and buildings; returns the counts."""
+    """Merge the staged rows into dwellings, owners, rights and buildings; returns the counts.
+
+    New dwellings take their ids in file order and are inserted in that order, buildings are
+    inserted by id: the indexes then grow at their right edge instead of being updated at
+    random pages.
+    """
     progress = progress or (lambda phase, count=None: None)
     tag = f"lovac-{millesime}"
     counts = MergeCounts()
@@ -279,7 +286,8 @@ def merge(
         run(f"DELETE FROM {STAGING_LINKS} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
     if buildings is not None and buildings.height:
         staging.copy(
-            STAGING_BUILDINGS, buildings.select("building_id", "housing_count", "vacant_housing_count")
+            STAGING_BUILDINGS,
+            buildings.select("building_id", "housing_count", "vacant_housing_count").sort("building_id"),
         )
     run("CREATE TEMP TABLE lovac_communes (code text PRIMARY KEY)")
     if communes:
@@ -291,34 +299,45 @@ def merge(
     staging.flush()
     run(f"ANALYZE {STAGING_HOUSING}")
     run(f"ANALYZE {STAGING_LINKS}")
+    # Narrow: the wide staged values are read from the staging table where needed. New
+    # dwellings take their ids in file order (the order they are inserted in).
     run(
         f"""
         CREATE TEMP TABLE lovac_h AS
-        SELECT s.*, COALESCE(h.id, nextval(pg_get_serial_sequence('{HOUSING}', 'id'))) AS housing_id,
-               h.id IS NULL AS is_new
-        FROM {STAGING_HOUSING} s
-        LEFT JOIN {HOUSING} h ON h.geo_code = s.geo_code AND h.local_id = s.local_id
+        SELECT line, COALESCE(existing_id, nextval(pg_get_serial_sequence('{HOUSING}', 'id'))) AS housing_id,
+               existing_id IS NULL AS is_new, idprocpte
+          FROM (SELECT s.line, s.idprocpte, h.id AS existing_id
+                  FROM {STAGING_HOUSING} s
+                  LEFT JOIN {HOUSING} h ON h.geo_code = s.geo_code AND h.local_id = s.local_id
+                 ORDER BY s.line) AS found
         """
     )
-    run("CREATE UNIQUE INDEX ON lovac_h (line)")
     run("ANALYZE lovac_h")
 
     # ---- 2. Buildings -------------------------------------------------------------------------
     progress("bâtiments")
     run(
         f"""
-        INSERT INTO {BUILDING} AS b (id, housing_count, vacant_housing_count)
-        SELECT building_id, housing_count, vacant_housing_count FROM {STAGING_BUILDINGS}
-        ON CONFLICT (id) DO UPDATE
-           SET housing_count = EXCLUDED.housing_count, vacant_housing_count = EXCLUDED.vacant_housing_count
-         WHERE (b.housing_count, b.vacant_housing_count)
-               IS DISTINCT FROM (EXCLUDED.housing_count, EXCLUDED.vacant_housing_count)
+        UPDATE {BUILDING} b
+           SET housing_count = s.housing_count, vacant_housing_count = s.vacant_housing_count
+          FROM {STAGING_BUILDINGS} s
+         WHERE b.id = s.building_id
+           AND (b.housing_count, b.vacant_housing_count)
+               IS DISTINCT FROM (s.housing_count, s.vacant_housing_count)
+        """
+    )
+    run(
+        f"""
+        INSERT INTO {BUILDING} (id, housing_count, vacant_housing_count)
+        SELECT building_id, housing_count, vacant_housing_count FROM {STAGING_BUILDINGS} s
+         WHERE NOT EXISTS (SELECT 1 FROM {BUILDING} b WHERE b.id = s.building_id)
+         ORDER BY building_id COLLATE "C"
+        ON CONFLICT (id) DO NOTHING
         """
     )
 
     # ---- 3. Owners (matched on idpersonne) ---------------------------------------------------
     progress("propriétaires")
-    run(f"CREATE UNIQUE INDEX ON {STAGING_OWNERS} (idpersonne)")
     run(f"ANALYZE {STAGING_OWNERS}")
     owner_old = "jsonb_build_object('name', old.full_name, 'birthdate', old.birth_date, 'address', old.address_dgfip, 'siren', old.siren, 'kind', old.kind)"  # noqa: E501
     owner_new = "jsonb_build_object('name', o.full_name, 'birthdate', o.birth_date, 'address', o.address_dgfip, 'siren', o.siren, 'kind', o.kind)"  # noqa: E501
@@ -379,8 +398,8 @@ def merge(
                        SELECT DISTINCT t FROM unnest(h.data_file_years || %(tag)s::varchar) t ORDER BY t
                    ),
                    updated_at = now()
-              FROM lovac_h s, {HOUSING} old
-             WHERE h.id = s.housing_id AND NOT s.is_new AND old.id = h.id
+              FROM lovac_h k, {STAGING_HOUSING} s, {HOUSING} old
+             WHERE NOT k.is_new AND s.line = k.line AND h.id = k.housing_id AND old.id = h.id
                AND (({current_values}) IS DISTINCT FROM ({new_values})
                     OR NOT (%(tag)s = ANY(h.data_file_years)))
             RETURNING h.id,
@@ -430,29 +449,27 @@ def merge(
         """
     )
 
-    # ---- 5. New dwellings ----------------------------------------------------------------------
+    # ---- 5. New dwellings (in id order) and their housing:created events -----------------------
     inserted_columns = ", ".join(column for column, _key, _text in REFRESHED_FIELDS)
     counts.housing_created = run(
         f"""
         INSERT INTO {HOUSING} (id, local_id, geo_code, {inserted_columns}, data_file_years, data_source,
                                status, sub_status, occupancy, occupancy_intended, actual_dpe,
                                created_at, updated_at)
-        SELECT s.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
+        SELECT k.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
                0, '', 'V', '', '', now(), now()
-          FROM lovac_h s
-         WHERE s.is_new
+          FROM {STAGING_HOUSING} s JOIN lovac_h k ON k.line = s.line
+         WHERE k.is_new
         """  # noqa: S608
     )
     run(
         f"""
         INSERT INTO {EVENT} {event_columns}
-        SELECT 'housing:created', housing_id, NULL, NULL,
-               jsonb_build_object('source', %(tag)s::text, 'occupancy', {_literal(Occupancy.VACANT.label)}),
-               now(), %(author)s, %(run)s
-          FROM lovac_h WHERE is_new
-        """
+        SELECT 'housing:created', housing_id, NULL, NULL, %(created)s::jsonb, now(), %(author)s, %(run)s
+          FROM lovac_h WHERE is_new ORDER BY housing_id
+        """,
+        {"created": json.dumps({"source": tag, "occupancy": Occupancy.VACANT.label}, ensure_ascii=False)},
     )
-
     # ---- 6. Dwellings of the file's communes that left the file --------------------------------
     progress("sorties de vacance")
     run(
@@ -495,6 +512,8 @@ def merge(
 
     # ---- 7. Rights: source owners become the active ranks --------------------------------------
     progress("droits de propriété")
+    link_values = """COALESCE(h.idprocpte, '') AS idprocpte, COALESCE(l.idprodroit, '') AS idprodroit,
+                     COALESCE(l.property_right, '') AS property_right, l.locprop"""
     link_source = f"""
           FROM {STAGING_LINKS} l
           JOIN lovac_h h ON h.line = l.line
@@ -504,8 +523,7 @@ def merge(
         f"""
         INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
                             locprop_source, start_date, end_date)
-        SELECT h.housing_id, o.id, l.rank, COALESCE(h.idprocpte, ''), COALESCE(l.idprodroit, ''),
-               COALESCE(l.property_right, ''), l.locprop, now(), NULL
+        SELECT h.housing_id, o.id, l.rank, {link_values}, now(), NULL
         {link_source}
          WHERE h.is_new
         """
@@ -513,9 +531,7 @@ def merge(
     run(
         f"""
         CREATE TEMP TABLE lovac_l AS
-        SELECT h.housing_id, o.id AS owner_id, l.rank,
-               COALESCE(l.property_right, '') AS property_right, COALESCE(h.idprocpte, '') AS idprocpte,
-               COALESCE(l.idprodroit, '') AS idprodroit, l.locprop, o.full_name
+        SELECT h.housing_id, o.id AS owner_id, l.rank, {link_values}, o.full_name
         {link_source}
          WHERE NOT h.is_new
         """

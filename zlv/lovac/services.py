@@ -15,7 +15,8 @@ from zlv.accounts.services import system_user
 from zlv.geo.models import Commune
 from zlv.lovac import merge as lovac_merge
 from zlv.lovac.models import ImportRun, ImportRunStatus
-from zlv.lovac.reader import FileRefused, LovacReader, report_csv, write_report
+from zlv.lovac.reader import FileRefused, LovacReader
+from zlv.lovac.report import REPORT_SCHEMA, report_csv, write_report
 
 # Serialises imports: two runs merging the same dwellings at once would race.
 IMPORT_LOCK_ID = 0x10FAC
@@ -194,8 +195,6 @@ def _fill_read_counts(result: ImportResult, read) -> None:
 
 
 def _empty_report() -> pl.DataFrame:
-    from zlv.lovac.reader import REPORT_SCHEMA
-
     return pl.DataFrame(schema=REPORT_SCHEMA)
 
 
