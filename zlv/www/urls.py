@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("zlv.www.bulk_edit.urls")),  # parc-de-logements/edition-groupee
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>
+    path("", include("zlv.www.perimeters.urls")),  # perimetres, perimetres/deposer, perimetres/<id>/…
     path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),
     path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
     path(
