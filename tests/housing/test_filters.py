@@ -237,3 +237,31 @@ def test_sort_by_owner_status_and_occupancy(park):
     assert ordered("sort=owner")[:2] == [park["old_house"].local_id, park["corsica"].local_id]
     assert ordered("sort=-status")[0] == park["free_housing"].local_id
     assert ordered("sort=occupancy")[0] == park["free_housing"].local_id  # "G" < "L" < "V"
+
+
+def test_perimeter_filters_use_the_establishments_perimeters(park):
+    from shapely.geometry import MultiPolygon, box
+
+    from tests.factories import CommuneFactory, EstablishmentFactory, UserFactory
+    from zlv.geo.models import Perimeter, PerimeterHousing
+    from zlv.housing.selectors import filtered_housing
+
+    establishment = EstablishmentFactory(communes=[CommuneFactory(code=code) for code in ("59001", "59002")])
+    agent = UserFactory(establishment=establishment)
+    other = EstablishmentFactory()
+    geometry = MultiPolygon([box(3, 50, 3.1, 50.1)]).wkb
+    bbox = {"min_longitude": 3, "min_latitude": 50, "max_longitude": 3.1, "max_latitude": 50.1}
+    centre = Perimeter.objects.create(
+        establishment=establishment, name="Centre", kind="ORT", geometry_wkb=geometry, **bbox
+    )
+    theirs = Perimeter.objects.create(
+        establishment=other, name="Autre", kind="ORT", geometry_wkb=geometry, **bbox
+    )
+    PerimeterHousing.objects.create(perimeter=centre, housing=park["old_house"])
+    PerimeterHousing.objects.create(perimeter=theirs, housing=park["flat"])
+
+    def found(query):
+        return {h.local_id for h in filtered_housing(agent, parse_filters(QueryDict(query)))}
+
+    assert found("geoPerimetersIncluded=ORT") == names(park, "old_house")
+    assert found("geoPerimetersExcluded=ORT") == names(park, "flat")

@@ -107,6 +107,8 @@ class HousingFilters:
     localities: tuple[str, ...] | None = None
     intercommunalities: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
+    geo_perimeters_included: tuple[str, ...] = ()
+    geo_perimeters_excluded: tuple[str, ...] = ()
     building_periods: tuple[str, ...] = ()
     ownership_kinds: tuple[str, ...] = ()
     housing_counts: tuple[str, ...] = ()
@@ -190,6 +192,12 @@ def _department_code(value: str) -> str:
     return value
 
 
+def _perimeter_kind(value: str) -> str:
+    if len(value) > 100:
+        raise ValueError
+    return value
+
+
 def _siren(value: str) -> str:
     if not re.fullmatch(r"\d{9}", value):
         raise ValueError
@@ -210,6 +218,8 @@ LIST_PARAMETERS = {
     "localities": ("localities", _commune_code),
     "intercommunalities": ("intercommunalities", _siren),
     "departments": ("departments", _department_code),
+    "geoPerimetersIncluded": ("geo_perimeters_included", _perimeter_kind),
+    "geoPerimetersExcluded": ("geo_perimeters_excluded", _perimeter_kind),
     "buildingPeriods": ("building_periods", _one_of(BUILDING_PERIOD_BUCKETS)),
     "ownershipKinds": ("ownership_kinds", _one_of(Ownership.values)),
     "housingCounts": ("housing_counts", _one_of(HOUSING_COUNT_BUCKETS)),
@@ -241,6 +251,8 @@ PARAMETER_LABELS = {
     "localities": "Commune",
     "intercommunalities": "Intercommunalités",
     "departments": "Départements",
+    "geoPerimetersIncluded": "Périmètre inclus",
+    "geoPerimetersExcluded": "Périmètre exclus",
     "buildingPeriods": "Date de construction",
     "ownershipKinds": "Type de propriété",
     "housingCounts": "Nombre de logements",
@@ -329,9 +341,16 @@ def _raw(params, key: str) -> str | None:
 
 
 def apply_filters(
-    queryset: QuerySet, filters: HousingFilters, *, today: datetime.date | None = None
+    queryset: QuerySet,
+    filters: HousingFilters,
+    *,
+    today: datetime.date | None = None,
+    establishment_id: int | None = None,
 ) -> QuerySet:
-    """Narrow an already scoped dwellings queryset (see Housing.objects.visible_to) by the filters."""
+    """Narrow an already scoped dwellings queryset (see Housing.objects.visible_to) by the filters.
+
+    Perimeter filters name perimeters of one establishment; without it they match nothing.
+    """
     today = today or timezone.localdate()
     conditions = Q()
     if filters.status is not None:
@@ -395,6 +414,8 @@ def apply_filters(
                 HousingPrecision.objects.filter(housing=OuterRef("pk"), precision_id__in=filters.precisions)
             )
         )
+    if filters.geo_perimeters_included or filters.geo_perimeters_excluded:
+        conditions &= _perimeters(filters, establishment_id)
     queryset = queryset.filter(conditions)
 
     primary_owner = _primary_owner_conditions(filters, today)
@@ -432,6 +453,23 @@ def _data_file_years(selected) -> Q:
         condition |= Q(data_file_years=[])
     if "datafoncier-manual" in selected:
         condition |= Q(data_source="datafoncier-manual")
+    return condition
+
+
+def _perimeters(filters: HousingFilters, establishment_id: int | None) -> Q:
+    from zlv.geo.perimeter_selectors import housing_in_perimeter_kinds_condition
+
+    if establishment_id is None:
+        return Q(pk__in=[])
+    condition = Q()
+    if filters.geo_perimeters_included:
+        condition &= Q(
+            housing_in_perimeter_kinds_condition(filters.geo_perimeters_included, establishment_id)
+        )
+    if filters.geo_perimeters_excluded:
+        condition &= ~Q(
+            housing_in_perimeter_kinds_condition(filters.geo_perimeters_excluded, establishment_id)
+        )
     return condition
 
 

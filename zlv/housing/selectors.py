@@ -18,7 +18,8 @@ def with_primary_owner(queryset: QuerySet) -> QuerySet:
 
 def filtered_housing(user, filters: HousingFilters) -> QuerySet:
     """The user's dwellings narrowed by the filters (unordered)."""
-    return apply_filters(Housing.objects.visible_to(user), filters)
+    establishment_id = getattr(user, "active_establishment_id", None)
+    return apply_filters(Housing.objects.visible_to(user), filters, establishment_id=establishment_id)
 
 
 def housing_counts(queryset: QuerySet) -> dict:

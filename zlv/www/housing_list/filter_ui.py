@@ -126,7 +126,11 @@ TAG_LABELS = {**PARAMETER_LABELS, "occupancies": "Occupation", "query": "Recherc
 SECTIONS = (
     ("sources", "Fichiers sources", ("dataFileYearsIncluded", "dataFileYearsExcluded")),
     ("suivi", "Suivi et campagnes", ("occupancies", "vacancyYears", "statusList", "subStatus")),
-    ("localisation", "Localisation", ("intercommunalities", "localities")),
+    (
+        "localisation",
+        "Localisation",
+        ("intercommunalities", "localities", "geoPerimetersIncluded", "geoPerimetersExcluded"),
+    ),
     ("batiment", "Bâtiment", ("buildingPeriods", "ownershipKinds", "housingCounts", "vacancyRates")),
     (
         "logement",
@@ -265,7 +269,7 @@ class Section:
 
 
 def option_labels(
-    parameter: str, *, tags: list[str], communes: list, intercommunalities: list
+    parameter: str, *, tags: list[str], communes: list, intercommunalities: list, perimeter_kinds=()
 ) -> list[tuple[str, str]]:
     """(value, label) of the options of a parameter, in display order."""
     if parameter in ("dataFileYearsIncluded", "dataFileYearsExcluded"):
@@ -274,6 +278,8 @@ def option_labels(
         return [(commune.code, commune.name) for commune in communes]
     if parameter == "intercommunalities":
         return [(epci.siren, epci.name) for epci in intercommunalities]
+    if parameter in ("geoPerimetersIncluded", "geoPerimetersExcluded"):
+        return [(kind, kind) for kind in perimeter_kinds]
     if parameter == "subStatus":
         return [(label, label) for labels in SUB_STATUSES.values() for label in labels]
     return STATIC_OPTIONS.get(parameter, [])
@@ -290,7 +296,7 @@ def value_label(parameter: str, value: str, labels: dict[str, str]) -> str:
 
 
 def build_menu(
-    filters: HousingFilters, *, tags: list[str], communes: list, intercommunalities: list
+    filters: HousingFilters, *, tags: list[str], communes: list, intercommunalities: list, perimeter_kinds=()
 ) -> list[Section]:
     sections = []
     sub_status_of = {label: str(status) for status, labels in SUB_STATUSES.items() for label in labels}
@@ -299,8 +305,15 @@ def build_menu(
         for parameter in parameters:
             if parameter == "intercommunalities" and not intercommunalities:
                 continue
+            is_perimeter = parameter in ("geoPerimetersIncluded", "geoPerimetersExcluded")
+            if is_perimeter and not perimeter_kinds and not _raw_values(filters, parameter):
+                continue
             labels = option_labels(
-                parameter, tags=tags, communes=communes, intercommunalities=intercommunalities
+                parameter,
+                tags=tags,
+                communes=communes,
+                intercommunalities=intercommunalities,
+                perimeter_kinds=perimeter_kinds,
             )
             selected = _raw_values(filters, parameter)
             known = {value for value, _ in labels}

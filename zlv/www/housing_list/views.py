@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from zlv.accounts.selectors import can_write, membership_of
+from zlv.geo.perimeter_selectors import perimeter_kinds
 from zlv.housing import list_selectors
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import parse_filters
@@ -61,6 +62,7 @@ def housing_list(request):
         tags=tags,
         communes=communes,
         intercommunalities=list_selectors.perimeter_intercommunalities(establishment),
+        perimeter_kinds=perimeter_kinds(establishment.pk),
     )
     filter_query_string = urlencode(
         [(key, value) for key, value in filter_ui.filter_query(filters, with_page=False) if key != "sort"]
