@@ -448,7 +448,7 @@ def test_query_budget_does_not_grow_with_rows(
 
     # session, user, savepoint, membership, sources in scope, tab counts, total, communes, rows
     # (table only; the map's perimeter outline is cached), header memberships, release savepoint.
-    with django_assert_max_num_queries(12) as few:  # 12 since the perimeter filters (their kinds)
+    with django_assert_max_num_queries(13) as few:  # perimeter kinds; page ids then rows
         client.get(URL, {"view": view})
     for index in range(60):
         make_housing(status=index % 6, owner_name=f"PROPRIETAIRE/{index}")

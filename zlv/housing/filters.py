@@ -618,9 +618,13 @@ def _search(query: str) -> Q:
 
 
 def order_by_sort(queryset: QuerySet, filters: HousingFilters) -> QuerySet:
-    """Sort by owner, occupancy or status (default: commune then id, a stable order)."""
+    """Sort by owner, occupancy or status; by id otherwise.
+
+    The default is the id alone (import order, grouped by commune in LOVAC files): the primary key
+    index yields the first page without sorting the whole perimeter.
+    """
     if not filters.sort:
-        return queryset.order_by("geo_code", "id")
+        return queryset.order_by("id")
     sorts_by_owner = any(key.lstrip("-") == "owner" for key in filters.sort)
     if sorts_by_owner and "primary_owner_name" not in queryset.query.annotations:
         from django.db.models import Subquery
@@ -631,4 +635,4 @@ def order_by_sort(queryset: QuerySet, filters: HousingFilters) -> QuerySet:
             )
         )
     keys = [("-" if key.startswith("-") else "") + SORTABLE[key.lstrip("-")] for key in filters.sort]
-    return queryset.order_by(*keys, "geo_code", "id")
+    return queryset.order_by(*keys, "id")

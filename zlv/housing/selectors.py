@@ -42,10 +42,19 @@ def housing_counts(queryset: QuerySet) -> dict:
 
 
 def housing_page(queryset: QuerySet, filters: HousingFilters) -> list[Housing]:
-    """One page of the list, sorted, with the primary owner's id and name on each row."""
-    ordered = order_by_sort(with_primary_owner(queryset), filters)
+    """One page of the list, sorted, with the primary owner's id and name on each row.
+
+    The page's ids are chosen first, without the owner join, so that a deep page does not join the
+    owner of every skipped row; sorting by owner needs the join and does it in one query.
+    """
     start = (filters.page - 1) * filters.per_page
-    return list(ordered[start : start + filters.per_page])
+    if any(key.lstrip("-") == "owner" for key in filters.sort):
+        return list(order_by_sort(with_primary_owner(queryset), filters)[start : start + filters.per_page])
+    ids = list(
+        order_by_sort(queryset, filters).values_list("id", flat=True)[start : start + filters.per_page]
+    )
+    rows = {row.pk: row for row in with_primary_owner(Housing.objects.filter(pk__in=ids))}
+    return [rows[pk] for pk in ids]
 
 
 # Zoom level from which the map shows addresses instead of clusters.
