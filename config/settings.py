@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "zlv.housing",
     "zlv.lovac",
     "zlv.api",
+    "zlv.teamwork",
     "zlv.www",
 ]
 

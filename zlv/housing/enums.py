@@ -150,6 +150,10 @@ class EventKind(models.TextChoices):
     HOUSING_OWNER_UPDATED = "housing:owner-updated", "Rang d’un propriétaire mis à jour"
     HOUSING_OWNER_DETACHED = "housing:owner-detached", "Propriétaire retiré"
     HOUSING_LOVAC_REFRESHED = "housing:lovac-refreshed", "Données LOVAC actualisées"
+    HOUSING_GROUP_ATTACHED = "housing:group-attached", "Ajouté à un groupe"
+    HOUSING_GROUP_DETACHED = "housing:group-detached", "Retiré d’un groupe"
+    HOUSING_GROUP_ARCHIVED = "housing:group-archived", "Groupe archivé"
+    HOUSING_GROUP_REMOVED = "housing:group-removed", "Groupe supprimé"
     OWNER_CREATED = "owner:created", "Propriétaire créé"
     OWNER_UPDATED = "owner:updated", "Propriétaire mis à jour"
 

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>
     path("", include("zlv.www.perimeters.urls")),  # perimetres, perimetres/deposer, perimetres/<id>/…
+    path("", include("zlv.www.teamwork.urls")),  # groupes, groupes/<id>…, parc-de-logements/referent
+    path("", include("zlv.www.exports.urls")),  # exports/logements.csv, exports/<id>, groupes/<id>/export…
     path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),
     path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
     path(
