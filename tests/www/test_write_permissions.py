@@ -26,6 +26,7 @@ WRITE_ROUTES = [
     ("POST", "/notes/{note}/modifier", False),
     ("POST", "/notes/{note}/supprimer", False),
     ("POST", "/parc-de-logements/edition-groupee?housingIds={housing}", False),
+    ("POST", "/parc-de-logements/referent?housingIds={housing}", False),
     ("PATCH", "/api/v1/housing/{housing}", True),
     ("POST", "/api/v1/housing/bulk-update", True),
 ]
