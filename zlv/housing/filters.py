@@ -108,6 +108,8 @@ class HousingFilters:
     intercommunalities: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     geo_perimeters_included: tuple[str, ...] = ()
+    group_ids: tuple[int, ...] = ()
+    referents: tuple[str, ...] = ()
     geo_perimeters_excluded: tuple[str, ...] = ()
     building_periods: tuple[str, ...] = ()
     ownership_kinds: tuple[str, ...] = ()
@@ -219,6 +221,8 @@ LIST_PARAMETERS = {
     "intercommunalities": ("intercommunalities", _siren),
     "departments": ("departments", _department_code),
     "geoPerimetersIncluded": ("geo_perimeters_included", _perimeter_kind),
+    "groupIds": ("group_ids", _positive_int),
+    "referents": ("referents", _one_of({"me"})),
     "geoPerimetersExcluded": ("geo_perimeters_excluded", _perimeter_kind),
     "buildingPeriods": ("building_periods", _one_of(BUILDING_PERIOD_BUCKETS)),
     "ownershipKinds": ("ownership_kinds", _one_of(Ownership.values)),
@@ -252,6 +256,8 @@ PARAMETER_LABELS = {
     "intercommunalities": "Intercommunalités",
     "departments": "Départements",
     "geoPerimetersIncluded": "Périmètre inclus",
+    "groupIds": "Groupe",
+    "referents": "Agent référent",
     "geoPerimetersExcluded": "Périmètre exclus",
     "buildingPeriods": "Date de construction",
     "ownershipKinds": "Type de propriété",

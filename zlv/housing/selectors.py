@@ -18,8 +18,11 @@ def with_primary_owner(queryset: QuerySet) -> QuerySet:
 
 def filtered_housing(user, filters: HousingFilters) -> QuerySet:
     """The user's dwellings narrowed by the filters (unordered)."""
+    from zlv.teamwork.filters import teamwork_filter
+
     establishment_id = getattr(user, "active_establishment_id", None)
-    return apply_filters(Housing.objects.visible_to(user), filters, establishment_id=establishment_id)
+    filtered = apply_filters(Housing.objects.visible_to(user), filters, establishment_id=establishment_id)
+    return filtered.filter(teamwork_filter(user, filters))
 
 
 def housing_counts(queryset: QuerySet) -> dict:

@@ -108,6 +108,7 @@ STATIC_OPTIONS: dict[str, list[tuple[str, str]]] = {
         ("other", NO_INFORMATION),
     ],
     "multiOwners": [("true", "Oui"), ("false", "Non")],
+    "referents": [("me", "Mes logements (je suis l’agent référent)")],
     "beneficiaryCounts": [
         ("0", "Aucun"),
         ("1", "1"),
@@ -125,7 +126,7 @@ TAG_LABELS = {**PARAMETER_LABELS, "occupancies": "Occupation", "query": "Recherc
 # Side-menu sections (DOMAIN §2): (accordion id, title, parameters).
 SECTIONS = (
     ("sources", "Fichiers sources", ("dataFileYearsIncluded", "dataFileYearsExcluded")),
-    ("suivi", "Suivi et campagnes", ("occupancies", "vacancyYears", "statusList", "subStatus")),
+    ("suivi", "Suivi et campagnes", ("occupancies", "vacancyYears", "statusList", "subStatus", "referents")),
     (
         "localisation",
         "Localisation",

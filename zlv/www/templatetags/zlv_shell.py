@@ -22,6 +22,7 @@ class NavigationItem:
 
 NAVIGATION = (
     NavigationItem("parc", "Parc de logements", "housing_list"),
+    NavigationItem("groupes", "Groupes", "group_list"),
     NavigationItem("campagnes", "Campagnes", "campaigns"),
     NavigationItem(
         "analyses",
@@ -32,6 +33,7 @@ NAVIGATION = (
         ),
     ),
     NavigationItem("ressources", "Ressources", "resources"),
+    NavigationItem("perimetres", "Périmètres", "perimeter_list"),
 )
 
 
