@@ -212,10 +212,11 @@ def test_header_shows_address_ids_badges_and_provenance(client, agent, record):
     assert "Sous-statut : En accompagnement" in text
     assert "Source des informations : LOVAC (2024, 2025)" in text
     assert "Accueil Parc de logements 12 RUE DE BELLAING, DOUAI" in text
-    # Campaigns, groups, documents and edition do not exist yet: no empty tab for them.
+    # Campaigns and groups do not exist yet: no empty tab for them.
     assert re.findall(r'role="tab"[^>]*>([^<]+)<', html) == [
         "Logement et bâtiment",
         "Suivi",
+        "Documents",
         "Notes et historique",
     ]
 
@@ -499,8 +500,8 @@ def add_owners_and_history(housing, author, count: int) -> None:
         Note.objects.create(housing=housing, content="Relance", created_by=author)
 
 
-# Measured: 12, whatever the number of owners, précisions, notes and events.
-QUERY_BUDGET = 12
+# Measured: 13, whatever the number of owners, précisions, notes, events and documents.
+QUERY_BUDGET = 13
 
 
 def test_query_budget_does_not_grow_with_owners_and_history(
@@ -510,7 +511,7 @@ def test_query_budget_does_not_grow_with_owners_and_history(
 
     # session, user, the dwelling (with its building), owner links (with owners), précisions, the
     # owners' dwelling counts, notes, events, memberships for the header, the active membership (may
-    # the user edit?), two savepoints.
+    # the user edit?), the documents of the establishment, two savepoints.
     with django_assert_max_num_queries(QUERY_BUDGET):
         client.get(f"/logements/{history.pk}")
     add_owners_and_history(history, agent, 12)

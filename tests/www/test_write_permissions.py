@@ -1,8 +1,8 @@
 """Role × route matrix over every write route of the pages and the API.
 
 WRITE_ROUTES is checked against the URL resolver: any route under /logements/, /parc-de-logements/,
-/notes/ or /api/v1/ that accepts POST, PATCH, PUT or DELETE must be listed here, so a new write
-route cannot ship without these checks.
+/notes/, /proprietaires/ or /api/v1/ that accepts POST, PATCH, PUT or DELETE must be listed here, so a
+new write route cannot ship without these checks.
 """
 
 import re
@@ -11,13 +11,19 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import CommuneFactory, EstablishmentFactory, HousingFactory, UserFactory
+from tests.factories import (
+    CommuneFactory,
+    EstablishmentFactory,
+    HousingFactory,
+    HousingOwnerFactory,
+    UserFactory,
+)
 from zlv.accounts.enums import Role
-from zlv.housing.models import Note
+from zlv.housing.models import Document, HousingDocument, Note
 
 pytestmark = pytest.mark.django_db
 
-PREFIXES = ("logements/", "parc-de-logements/", "notes/", "api/v1/")
+PREFIXES = ("logements/", "parc-de-logements/", "notes/", "proprietaires/", "api/v1/")
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 # (method, path with {housing}/{note} placeholders, is the API)
 WRITE_ROUTES = [
@@ -27,12 +33,26 @@ WRITE_ROUTES = [
     ("POST", "/notes/{note}/supprimer", False),
     ("POST", "/parc-de-logements/edition-groupee?housingIds={housing}", False),
     ("POST", "/parc-de-logements/referent?housingIds={housing}", False),
+    ("POST", "/logements/{housing}/documents", False),
+    ("POST", "/logements/{housing}/documents/{document}/renommer", False),
+    ("POST", "/logements/{housing}/documents/{document}/supprimer", False),
+    ("POST", "/parc-de-logements/edition-groupee/documents?housingIds={housing}", False),
+    ("POST", "/logements/{housing}/proprietaires", False),
+    ("POST", "/logements/{housing}/proprietaires/rattacher", False),
+    ("POST", "/logements/{housing}/proprietaires/creer", False),
+    ("POST", "/proprietaires/{owner}/coordonnees", False),
     ("PATCH", "/api/v1/housing/{housing}", True),
     ("POST", "/api/v1/housing/bulk-update", True),
 ]
 # Routes that answer any method without changing anything.
 READ_ONLY_ANY_METHOD = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/"}
-SAMPLE_VALUES = {"housing_id": "{housing}", "note_id": "{note}", "owner_id": "1", "job_id": "1"}
+SAMPLE_VALUES = {
+    "housing_id": "{housing}",
+    "note_id": "{note}",
+    "owner_id": "{owner}",
+    "document_id": "{document}",
+    "job_id": "1",
+}
 
 
 @pytest.fixture
@@ -42,12 +62,24 @@ def world(db):
     agent = UserFactory(establishment=mine)
     housing = HousingFactory(geo_code="59178")
     note = Note.objects.create(housing=housing, content="Note", created_by=agent)
+    link = HousingOwnerFactory(housing=housing)
+    document = Document.objects.create(
+        establishment=mine,
+        file="documents/test/sample",
+        filename="photo.png",
+        content_type="image/png",
+        size_bytes=10,
+        created_by=agent,
+    )
+    HousingDocument.objects.create(document=document, housing=housing)
     return {
         "agent": agent,
         "visitor": UserFactory(establishment=mine, establishment__role=Role.VISITOR),
         "outsider": UserFactory(establishment=EstablishmentFactory(communes=[valenciennes])),
         "housing": housing,
         "note": note,
+        "owner": link.owner,
+        "document": document,
     }
 
 
@@ -66,7 +98,12 @@ def sample_path(route: str) -> str:
 
 
 def fill(path: str, world) -> str:
-    return path.format(housing=world["housing"].pk, note=world["note"].pk)
+    return path.format(
+        housing=world["housing"].pk,
+        note=world["note"].pk,
+        owner=world["owner"].pk,
+        document=world["document"].pk,
+    )
 
 
 def request(client, method: str, path: str, is_api: bool):

@@ -154,8 +154,14 @@ class EventKind(models.TextChoices):
     HOUSING_GROUP_DETACHED = "housing:group-detached", "Retiré d’un groupe"
     HOUSING_GROUP_ARCHIVED = "housing:group-archived", "Groupe archivé"
     HOUSING_GROUP_REMOVED = "housing:group-removed", "Groupe supprimé"
+    HOUSING_DOCUMENT_ATTACHED = "housing:document-attached", "Document ajouté"
+    HOUSING_DOCUMENT_DETACHED = "housing:document-detached", "Document retiré"
+    HOUSING_DOCUMENT_REMOVED = "housing:document-removed", "Document supprimé"
     OWNER_CREATED = "owner:created", "Propriétaire créé"
     OWNER_UPDATED = "owner:updated", "Propriétaire mis à jour"
+    DOCUMENT_CREATED = "document:created", "Document créé"
+    DOCUMENT_UPDATED = "document:updated", "Document renommé"
+    DOCUMENT_REMOVED = "document:removed", "Document supprimé"
 
 
 class PrecisionCategory(models.TextChoices):

@@ -1,4 +1,6 @@
-"""Dwellings, owners, their rights, buildings, précisions, notes and the history of changes."""
+"""Dwellings, owners, their rights, buildings, précisions, notes, documents and the history of changes."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -287,6 +289,9 @@ class Event(models.Model):
     import_run = models.ForeignKey(
         "lovac.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
+    document = models.ForeignKey(
+        "Document", null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
 
     class Meta:
         verbose_name = "événement"
@@ -294,6 +299,12 @@ class Event(models.Model):
             # history timeline of a dwelling; "last change was automatic?" check at import.
             models.Index(fields=["housing", "kind", "-created_at"], name="event_housing_kind_idx"),
             models.Index(fields=["owner", "-created_at"], name="event_owner_idx"),
+            # history of a document (most events have none).
+            models.Index(
+                fields=["document", "-created_at"],
+                name="event_document_idx",
+                condition=models.Q(document__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -361,3 +372,80 @@ class BulkUpdateJob(models.Model):
         if not self.total:
             return 100 if self.is_finished else 0
         return min(100, round(100 * self.done / self.total))
+
+
+def document_storage_name(document, filename: str) -> str:
+    """documents/<establishment>/<uuid>: the stored name never carries the user's file name."""
+    return f"documents/{document.establishment_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file of an establishment (photo, letter, deed…), attached to some of its dwellings.
+
+    Served only through the download view, which checks the establishment and the dwelling;
+    `content_type` is the one detected from the bytes at upload, never the browser's claim.
+    """
+
+    establishment = models.ForeignKey(
+        "accounts.Establishment", on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField("fichier", upload_to=document_storage_name, max_length=200)
+    filename = models.CharField("nom du fichier", max_length=255)
+    content_type = models.CharField("type de contenu", max_length=100)
+    size_bytes = models.PositiveBigIntegerField("taille (octets)")
+    housings = models.ManyToManyField(Housing, through="HousingDocument", related_name="documents")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("ajouté le", default=timezone.now)
+    deleted_at = models.DateTimeField("supprimé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "document"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(filename=""),
+                name="document_filename_not_empty",
+                violation_error_message="Le nom du document est obligatoire.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def is_image_previewable(self) -> bool:
+        """Images every browser draws (HEIC is not one of them)."""
+        return self.content_type in ("image/jpeg", "image/png", "image/webp")
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+    @property
+    def extension(self) -> str:
+        _, dot, extension = self.filename.rpartition(".")
+        return extension.lower() if dot else ""
+
+
+class HousingDocument(models.Model):
+    # No single-column index on document: the unique (document, housing) pair starts with it.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="housing_links", db_index=False
+    )
+    housing = models.ForeignKey(
+        Housing, on_delete=models.CASCADE, related_name="document_links", db_index=False
+    )
+    created_at = models.DateTimeField("rattaché le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "document d'un logement"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "housing"],
+                name="housing_document_unique",
+                violation_error_message="Ce document est déjà rattaché à ce logement.",
+            ),
+        ]
+        indexes = [
+            # "Documents" tab of the record page: the documents of one dwelling.
+            models.Index(fields=["housing"], name="housing_document_housing_idx"),
+        ]

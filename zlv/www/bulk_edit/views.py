@@ -5,13 +5,16 @@ with a progress page above services.BULK_SYNC_LIMIT dwellings."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from zlv.accounts.decorators import write_access_required
-from zlv.housing import services
+from zlv.housing import document_services, services
+from zlv.housing.document_files import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL, max_size_bytes
 from zlv.housing.enums import SUB_STATUSES, HousingStatus, Occupancy
 from zlv.housing.filters import parse_filters
 from zlv.housing.models import BulkUpdateJob
@@ -50,6 +53,7 @@ def housing_bulk_edit(request):
         "action": request.get_full_path(),
         "list_url": _list_url(request.GET),
         "catalogue": catalogue,
+        **_documents_form_context(request),
     }
     try:
         count = services.bulk_selection(request.user, filters).count()
@@ -188,3 +192,55 @@ def housing_bulk_edit_progress(request, job_id: int):
     if request.htmx:
         template += "#progress"
     return render(request, template, context)
+
+
+# ---- A document attached to each dwelling of the selection -------------------------------------
+
+
+def _documents_form_context(request, errors=()) -> dict:
+    query = request.GET.urlencode()
+    return {
+        "documents_action": reverse("housing_bulk_documents") + (f"?{query}" if query else ""),
+        "documents_errors": list(errors),
+        "documents_accept": ACCEPT_ATTRIBUTE,
+        "documents_accepted_label": ACCEPTED_LABEL,
+        "documents_max_size_label": filesizeformat(max_size_bytes()),
+    }
+
+
+def documents_success_message(documents, count: int) -> str:
+    subject = (
+        f"Le document « {documents[0].filename} » a bien été ajouté"
+        if len(documents) == 1
+        else f"{len(documents)} documents ont bien été ajoutés"
+    )
+    return f"{subject} à {_count_label(count)}."
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@write_access_required
+def housing_bulk_documents(request):
+    """Attach the same uploaded files to every dwelling of the selection (one document, many links)."""
+    filters = parse_filters(request.GET)
+    context = {"list_url": _list_url(request.GET), "selection_errors": []}
+    try:
+        housing_ids = list(services.bulk_selection(request.user, filters).values_list("pk", flat=True))
+    except HousingUpdateError as error:
+        context.update(selection_errors=list(error.errors.values()), count=0, count_label="")
+        return render(
+            request, "bulk_edit/bulk_documents.html", {**context, **_documents_form_context(request)}
+        )
+    context.update(count=len(housing_ids), count_label=_count_label(len(housing_ids)))
+    if request.method != "POST":
+        return render(
+            request, "bulk_edit/bulk_documents.html", {**context, **_documents_form_context(request)}
+        )
+    try:
+        documents = document_services.documents_upload(
+            housing_ids=housing_ids, files=request.FILES.getlist("files"), by=request.user
+        )
+    except ValidationError as error:
+        context.update(_documents_form_context(request, error.messages))
+        return render(request, "bulk_edit/bulk_documents.html", context, status=422)
+    messages.success(request, documents_success_message(documents, len(housing_ids)))
+    return redirect(context["list_url"])

@@ -56,6 +56,8 @@ def history_context(housing: Housing, user, history_filter: str = "") -> dict:
     entries = record_selectors.housing_history(
         housing, notes=history_filter in ("", "note"), events=history_filter in ("", "update")
     )
+    # Documents belong to one establishment: their events stay out of the shared history.
+    entries = [entry for entry in entries if not getattr(entry, "document_id", None)]
     notes = [entry for entry in entries if isinstance(entry, Note)]
     return {
         "housing": housing,

@@ -344,6 +344,9 @@ def source_label(tag: str) -> str:
 
 
 def _rank(rank) -> str:
+    """Events store the rank as a label (ZLV edits) or as a number (LOVAC import)."""
+    if isinstance(rank, str) and rank:
+        return rank
     return rank_label(rank) if isinstance(rank, int) else NO_INFORMATION
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from zlv.housing import record_selectors
 from zlv.housing.enums import OwnerRank
-from zlv.www.records import edit_views, presenters
+from zlv.www.records import document_views, edit_views, presenters
 
 HISTORY_TARGET = "historique-logement"
 
@@ -48,6 +48,7 @@ def housing_record(request, housing_id: int):
         "map_data": _map_data(housing),
         "history_selected": bool(history_filter),
         **edit_views.history_context(housing, request.user, history_filter),
+        **document_views.documents_context(housing, request.user),
     }
     return render(request, "records/housing_record.html", context)
 
