@@ -316,6 +316,14 @@ def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:
             if fields:
                 details.append("Informations actualisées : " + ", ".join(fields))
             return "a actualisé les informations du logement (fichier LOVAC)", details
+        case EventKind.HOUSING_GROUP_ATTACHED:
+            return "a ajouté ce logement dans un groupe", [f"Groupe : {new.get('name', '')}"]
+        case EventKind.HOUSING_GROUP_DETACHED:
+            return "a retiré ce logement d’un groupe", [f"Groupe : {old.get('name', '')}"]
+        case EventKind.HOUSING_GROUP_ARCHIVED:
+            return f"a archivé le groupe « {old.get('name', '')} » dans lequel le logement se trouvait", []
+        case EventKind.HOUSING_GROUP_REMOVED:
+            return f"a supprimé le groupe « {old.get('name', '')} » dans lequel le logement se trouvait", []
         case EventKind.HOUSING_UPDATED:
             return "a mis à jour les informations du logement", _changes(
                 old, new, {"actualEnergyConsumption": "Étiquette DPE renseignée"}

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from zlv.housing import record_selectors
 from zlv.housing.enums import OwnerRank
+from zlv.teamwork.selectors import housing_teamwork
 from zlv.www.records import document_views, edit_views, presenters
 
 HISTORY_TARGET = "historique-logement"
@@ -49,6 +50,7 @@ def housing_record(request, housing_id: int):
         "history_selected": bool(history_filter),
         **edit_views.history_context(housing, request.user, history_filter),
         **document_views.documents_context(housing, request.user),
+        "teamwork": housing_teamwork(request.user, housing),
     }
     return render(request, "records/housing_record.html", context)
 
