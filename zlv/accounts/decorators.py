@@ -4,7 +4,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from zlv.accounts.selectors import can_write
+from zlv.accounts.enums import Role
+from zlv.accounts.selectors import can_write, membership_of
 
 WRITE_DENIED_MESSAGE = "Votre rôle dans cette structure ne permet que la consultation."
 
@@ -28,3 +29,20 @@ class WriteAccessRequiredMixin:
         if not can_write(request.user):
             raise PermissionDenied(WRITE_DENIED_MESSAGE)
         return super().dispatch(request, *args, **kwargs)
+
+
+def establishment_admin_required(message: str):
+    """Decorator factory for admin-only routes: 403 with `message` unless the user is an admin of the
+    establishment they work for."""
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapper(request, *args, **kwargs):
+            membership = membership_of(request.user)
+            if membership is None or membership.role != Role.ADMIN:
+                raise PermissionDenied(message)
+            return view_func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -4,14 +4,13 @@ Everyone of the establishment reads; only its administrators write (403 otherwis
 and again by the services). Another establishment's perimeter is a 404.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from zlv.accounts.decorators import establishment_admin_required
 from zlv.accounts.enums import Role
 from zlv.accounts.selectors import membership_of
 from zlv.geo.perimeter_selectors import get_perimeter_for_user, perimeters_for_list, perimeters_geojson
@@ -23,18 +22,7 @@ from zlv.geo.perimeter_services import (
 )
 from zlv.www.perimeters.forms import PerimeterEditForm, PerimeterUploadForm
 
-
-def perimeter_admin_required(view_func):
-    """403 unless the user is an admin of the establishment they work for."""
-
-    @wraps(view_func)
-    def wrapper(request, *args, **kwargs):
-        membership = membership_of(request.user)
-        if membership is None or membership.role != Role.ADMIN:
-            raise PermissionDenied(ADMIN_ONLY_MESSAGE)
-        return view_func(request, *args, **kwargs)
-
-    return wrapper
+perimeter_admin_required = establishment_admin_required(ADMIN_ONLY_MESSAGE)
 
 
 @require_safe

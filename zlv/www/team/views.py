@@ -1,16 +1,15 @@
 """Team page (members, roles, invitations), invitation links and the user's own account page."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from zlv.accounts.decorators import establishment_admin_required
 from zlv.accounts.enums import Role
 from zlv.accounts.models import Invitation, Membership, User
 from zlv.accounts.selectors import membership_of, memberships_of
@@ -42,17 +41,7 @@ from zlv.www.team.forms import (
 TEAM_WRITE_DENIED_MESSAGE = "Seuls les administrateurs de la structure peuvent gérer son équipe."
 
 
-def team_admin_required(view_func):
-    """403 unless the user is an admin of the establishment they work for (checked on every write)."""
-
-    @wraps(view_func)
-    def wrapper(request, *args, **kwargs):
-        membership = membership_of(request.user)
-        if membership is None or membership.role != Role.ADMIN:
-            raise PermissionDenied(TEAM_WRITE_DENIED_MESSAGE)
-        return view_func(request, *args, **kwargs)
-
-    return wrapper
+team_admin_required = establishment_admin_required(TEAM_WRITE_DENIED_MESSAGE)
 
 
 def _member_or_404(request, membership_id: int) -> Membership:
