@@ -36,7 +36,8 @@ def test_upload_a_photo_and_see_its_thumbnail(signed_in_page, agent, housing, vi
     )
     page.get_by_role("button", name="Ajouter au logement").click()
 
-    expect(page.get_by_text("Le document « façade.png » a bien été ajouté.")).to_be_visible()
+    # Generous timeout: the upload, its checks and the swap are slow on a loaded 2-core CI machine.
+    expect(page.get_by_text("Le document « façade.png » a bien été ajouté.")).to_be_visible(timeout=20_000)
     thumbnail = page.get_by_role("img", name="Aperçu de façade.png")
     expect(thumbnail).to_be_visible()
     # The image was really served and decoded (not a broken image).
