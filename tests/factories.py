@@ -96,7 +96,16 @@ class OwnerFactory(factory.django.DjangoModelFactory):
 class HousingOwnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = HousingOwner
+        skip_postgeneration_save = True
 
     housing = factory.SubFactory(HousingFactory)
     owner = factory.SubFactory(OwnerFactory)
     rank = 1
+
+    @factory.post_generation
+    def _copy_primary_owner(self, create, extracted, **kwargs):
+        """Keep Housing.primary_owner in step, as the services and the import do."""
+        if create:
+            from zlv.housing.primary_owner import primary_owner_refresh
+
+            primary_owner_refresh(housing_ids=[self.housing_id])

@@ -328,3 +328,24 @@ def test_short_first_data_line_is_rejected(communes, tmp_path):
     code, summary = run_import(path, "--max-rejected", "5", "--report", str(tmp_path / "r.csv"))
     assert (code, summary["rejected"], summary["in_scope"]) == (0, 1, 2)
     assert read_report(tmp_path / "r.csv")[0]["numéro de ligne"] == "2"
+
+
+def test_dwellings_carry_their_primary_owner_after_import_and_reimport(communes, tmp_path):
+    from zlv.housing.models import Housing, HousingOwner
+
+    import_file(
+        tmp_path, [lovac_row(1, ff_idpersonne_1="P0000001"), lovac_row(2, ff_idpersonne_1="P0000002")]
+    )
+    # Next file: dwelling 2 changes hands.
+    import_file(
+        tmp_path,
+        [
+            lovac_row(1, ff_idpersonne_1="P0000001"),
+            lovac_row(2, ff_idpersonne_1="P0000009", ff_ddenom_1="NEUF/JEAN"),
+        ],
+        name="lovac-2.csv",
+    )
+    for housing in Housing.objects.all():
+        primary = HousingOwner.objects.get(housing=housing, rank=1)
+        assert housing.primary_owner_id == primary.owner_id
+    assert Housing.objects.filter(primary_owner__idpersonne="P0000009").count() == 1

@@ -120,6 +120,10 @@ class Housing(models.Model):
     precisions = models.ManyToManyField(
         "Precision", through="HousingPrecision", related_name="housings", blank=True
     )
+    # Copy of the rank-1 owner (see zlv/housing/primary_owner.py), for fast counts of owners.
+    primary_owner = models.ForeignKey(
+        "Owner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
@@ -141,8 +145,9 @@ class Housing(models.Model):
             ),
         ]
         indexes = [
-            # visible_to(): every list/count filters on the perimeter's communes.
-            models.Index(fields=["geo_code", "status"], name="housing_geo_status_idx"),
+            # visible_to() + counts: dwellings by status and distinct primary owners of a perimeter,
+            # read from this index alone (index-only scan).
+            models.Index(fields=["geo_code", "status", "primary_owner"], name="housing_scope_counts_idx"),
             # search by pasted national fiscal ids.
             models.Index(fields=["local_id"], name="housing_local_id_idx"),
             # building card and building filters (housings of a building).

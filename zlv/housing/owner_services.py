@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from zlv.housing.enums import EventKind, OwnerKind, OwnerRank
 from zlv.housing.models import Event, Housing, HousingOwner, Owner
+from zlv.housing.primary_owner import primary_owner_refresh
 from zlv.housing.services import UNSET
 
 # What an agent may choose for a right (DOMAIN.md §1.7): "secondary" is stored as 2…6.
@@ -263,6 +264,7 @@ def housing_owners_update(*, housing: Housing, ranks: dict[int, int], by, detach
         events += _apply_ranks(housing, links, new_ranks, by, now)
         Event.objects.bulk_create(events)
         refresh_multi_owner([link.owner_id for link in detached] + [e.owner_id for e in events])
+        primary_owner_refresh(housing_ids=[housing.pk])
     result.events = events
     result.promoted = links.get(promoted_id) if promoted_id else None
     return result
@@ -316,6 +318,7 @@ def housing_owner_attach(
             events += _apply_ranks(housing, {promoted_id: links[promoted_id]}, ranks, by, now)
         Event.objects.bulk_create(events)
         refresh_multi_owner([owner.pk] + [event.owner_id for event in events])
+        primary_owner_refresh(housing_ids=[housing.pk])
     return link
 
 

@@ -1,6 +1,6 @@
 """Reads of dwellings and owners shared by the list, the map, the API and exports."""
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import HousingFilters, apply_filters, order_by_sort
@@ -8,12 +8,8 @@ from zlv.housing.models import Housing
 
 
 def with_primary_owner(queryset: QuerySet) -> QuerySet:
-    """Join the primary owner (rank 1, at most one per dwelling, so rows are not multiplied)."""
-    return queryset.annotate(
-        primary_link=FilteredRelation("owner_links", condition=Q(owner_links__rank=1))
-    ).annotate(
-        primary_owner_id=F("primary_link__owner_id"), primary_owner_name=F("primary_link__owner__full_name")
-    )
+    """Add the primary owner's name (the id is the `primary_owner_id` column)."""
+    return queryset.annotate(primary_owner_name=F("primary_owner__full_name"))
 
 
 def filtered_housing(user, filters: HousingFilters) -> QuerySet:
@@ -26,17 +22,13 @@ def filtered_housing(user, filters: HousingFilters) -> QuerySet:
 
 
 def housing_counts(queryset: QuerySet) -> dict:
-    """Dwellings, distinct primary owners and dwellings per status, in one query."""
+    """Dwellings, distinct primary owners and dwellings per status, in one query on `housing` only."""
     aggregates = {
         "housing": Count("id"),
-        "owners": Count("primary_link__owner_id", distinct=True),
+        "owners": Count("primary_owner_id", distinct=True),
         **{f"status_{status.value}": Count("id", filter=Q(status=status.value)) for status in HousingStatus},
     }
-    row = (
-        queryset.order_by()
-        .annotate(primary_link=FilteredRelation("owner_links", condition=Q(owner_links__rank=1)))
-        .aggregate(**aggregates)
-    )
+    row = queryset.order_by().aggregate(**aggregates)
     return {
         "housing": row["housing"],
         "owners": row["owners"],

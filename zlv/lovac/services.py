@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from zlv.accounts.services import system_user
 from zlv.geo.models import Commune
+from zlv.housing.primary_owner import primary_owner_refresh
 from zlv.lovac import merge as lovac_merge
 from zlv.lovac.models import ImportRun, ImportRunStatus
 from zlv.lovac.reader import FileRefused, LovacReader
@@ -136,6 +137,8 @@ def lovac_import(
             result.housing_exited = counts.housing_exited
             result.owners_created = counts.owners_created
             result.owners_updated = counts.owners_updated
+            progress("propriétaires principaux", None)
+            primary_owner_refresh(geo_codes=read.communes)
             staging.drop()
             if dry_run:
                 raise _DryRunRollback
