@@ -537,47 +537,51 @@ def _mutation_types(selected) -> Q:
 
 
 def _primary_owner_conditions(filters: HousingFilters, today: datetime.date) -> Q | None:
-    """Owner filters apply to the primary owner (rank 1), in one EXISTS sub-query."""
+    """Owner filters apply to the primary owner (rank 1).
+
+    Owner fields are read through `Housing.primary_owner` (a join on one row per dwelling); the
+    owner's location belongs to the right, so it stays an EXISTS on the rank-1 right.
+    """
     owner = Q()
     used = False
     if filters.owner_kinds:
         used = True
         kinds = [kind for kind in filters.owner_kinds if kind != NULL]
-        kind_condition = Q(owner__kind__in=kinds)
+        kind_condition = Q(primary_owner__kind__in=kinds)
         if NULL in filters.owner_kinds:
-            kind_condition |= Q(owner__kind="")
+            kind_condition |= Q(primary_owner__kind="")
         owner &= kind_condition
     if filters.owner_ages:
         used = True
         owner &= _owner_ages(filters.owner_ages, today)
+    if filters.multi_owners:
+        used = True
+        owner &= Q(primary_owner__is_multi_owner__in=filters.multi_owners)
+    if filters.owner_ids:
+        used = True
+        owner &= Q(primary_owner_id__in=filters.owner_ids)
     if filters.relative_locations:
         used = True
         codes = [code for value in filters.relative_locations for code in RELATIVE_LOCATIONS[value]]
         location = Q(locprop_source__in=codes)
         if "other" in filters.relative_locations:
             location |= Q(locprop_source__isnull=True)
-        owner &= location
-    if filters.multi_owners:
-        used = True
-        owner &= Q(owner__is_multi_owner__in=filters.multi_owners)
-    if filters.owner_ids:
-        used = True
-        owner &= Q(owner_id__in=filters.owner_ids)
+        owner &= Q(Exists(HousingOwner.objects.filter(location, housing=OuterRef("pk"), rank=1)))
     if not used:
         return None
-    return Q(Exists(HousingOwner.objects.filter(owner, housing=OuterRef("pk"), rank=1)))
+    return Q(primary_owner__isnull=False) & owner
 
 
 def _owner_ages(selected, today: datetime.date) -> Q:
     condition = Q()
     for value in selected:
         if value == NULL:
-            condition |= Q(owner__birth_date__isnull=True)
+            condition |= Q(primary_owner__birth_date__isnull=True)
             continue
         youngest, oldest = OWNER_AGE_BUCKETS[value]
-        bounds = {"owner__birth_date__lte": _years_before(today, youngest)}
+        bounds = {"primary_owner__birth_date__lte": _years_before(today, youngest)}
         if oldest is not None:
-            bounds["owner__birth_date__gt"] = _years_before(today, oldest + 1)
+            bounds["primary_owner__birth_date__gt"] = _years_before(today, oldest + 1)
         condition |= Q(**bounds)
     return condition
 
