@@ -9,7 +9,7 @@ import datetime
 import re
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zlv.housing.enums import (
@@ -637,12 +637,6 @@ def order_by_sort(queryset: QuerySet, filters: HousingFilters) -> QuerySet:
         return queryset.order_by("id")
     sorts_by_owner = any(key.lstrip("-") == "owner" for key in filters.sort)
     if sorts_by_owner and "primary_owner_name" not in queryset.query.annotations:
-        from django.db.models import Subquery
-
-        queryset = queryset.annotate(
-            primary_owner_name=Subquery(
-                HousingOwner.objects.filter(housing=OuterRef("pk"), rank=1).values("owner__full_name")[:1]
-            )
-        )
+        queryset = queryset.annotate(primary_owner_name=F("primary_owner__full_name"))
     keys = [("-" if key.startswith("-") else "") + SORTABLE[key.lstrip("-")] for key in filters.sort]
     return queryset.order_by(*keys, "id")
