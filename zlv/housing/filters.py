@@ -9,7 +9,7 @@ import datetime
 import re
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zlv.housing.enums import (
@@ -39,6 +39,10 @@ VACANCY_YEAR_BUCKETS = {
 }
 LIVING_AREA_BUCKETS = {"lt35": (0, 34), "35to74": (35, 74), "75to99": (75, 99), "gte100": (100, None)}
 ROOM_COUNT_BUCKETS = {"1": (1, 1), "2": (2, 2), "3": (3, 3), "4": (4, 4), "gte5": (5, None)}
+# Number of active owners (rank >= 1), read from the copy `Housing.owner_count`.
+BENEFICIARY_COUNT_BUCKETS = {
+    "0": (0, 0), "1": (1, 1), "2": (2, 2), "3": (3, 3), "4": (4, 4), "gte5": (5, None),
+}  # fmt: skip
 BUILDING_PERIOD_BUCKETS = {
     "lt1919": (None, 1918),
     "1919to1945": (1919, 1945),
@@ -53,7 +57,6 @@ VACANCY_RATE_BUCKETS = {
     "60to79": (60, 79.999),
     "gte80": (80, None),
 }
-BENEFICIARY_COUNT_VALUES = {"0", "1", "2", "3", "4", "gte5"}
 OWNER_AGE_BUCKETS = {
     "lt40": (0, 39),
     "40to59": (40, 59),
@@ -238,7 +241,7 @@ LIST_PARAMETERS = {
     "ownerAges": ("owner_ages", _one_of([*OWNER_AGE_BUCKETS, NULL])),
     "relativeLocations": ("relative_locations", _one_of(RELATIVE_LOCATIONS)),
     "multiOwners": ("multi_owners", _boolean),
-    "beneficiaryCounts": ("beneficiary_counts", _one_of(BENEFICIARY_COUNT_VALUES)),
+    "beneficiaryCounts": ("beneficiary_counts", _one_of(BENEFICIARY_COUNT_BUCKETS)),
     "ownerIds": ("owner_ids", _positive_int),
     "housingIds": ("housing_ids", _positive_int),
     "sort": ("sort", _one_of([*SORTABLE, *(f"-{key}" for key in SORTABLE)])),
@@ -428,7 +431,8 @@ def apply_filters(
     if primary_owner is not None:
         queryset = queryset.filter(primary_owner)
     if filters.beneficiary_counts:
-        queryset = _beneficiary_counts(queryset, filters.beneficiary_counts)
+        conditions = _buckets("owner_count", BENEFICIARY_COUNT_BUCKETS, filters.beneficiary_counts)
+        queryset = queryset.filter(conditions)
     if filters.query:
         queryset = queryset.filter(_search(filters.query))
     return queryset
@@ -540,7 +544,7 @@ def _primary_owner_conditions(filters: HousingFilters, today: datetime.date) -> 
     """Owner filters apply to the primary owner (rank 1).
 
     Owner fields are read through `Housing.primary_owner` (a join on one row per dwelling); the
-    owner's location belongs to the right, so it stays an EXISTS on the rank-1 right.
+    location of the rank-1 right is copied on the dwelling (see zlv/housing/primary_owner.py).
     """
     owner = Q()
     used = False
@@ -563,10 +567,10 @@ def _primary_owner_conditions(filters: HousingFilters, today: datetime.date) -> 
     if filters.relative_locations:
         used = True
         codes = [code for value in filters.relative_locations for code in RELATIVE_LOCATIONS[value]]
-        location = Q(locprop_source__in=codes)
+        location = Q(primary_owner_location__in=codes)
         if "other" in filters.relative_locations:
-            location |= Q(locprop_source__isnull=True)
-        owner &= Q(Exists(HousingOwner.objects.filter(location, housing=OuterRef("pk"), rank=1)))
+            location |= Q(primary_owner_location__isnull=True)
+        owner &= location
     if not used:
         return None
     return Q(primary_owner__isnull=False) & owner
@@ -591,17 +595,6 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
-
-
-def _beneficiary_counts(queryset: QuerySet, selected) -> QuerySet:
-    queryset = queryset.annotate(_active_owners=Count("owner_links", filter=Q(owner_links__rank__gte=1)))
-    condition = Q()
-    for value in selected:
-        if value == "gte5":
-            condition |= Q(_active_owners__gte=5)
-        else:
-            condition |= Q(_active_owners=int(value))
-    return queryset.filter(condition)
 
 
 def _search(query: str) -> Q:

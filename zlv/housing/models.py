@@ -120,10 +120,16 @@ class Housing(models.Model):
     precisions = models.ManyToManyField(
         "Precision", through="HousingPrecision", related_name="housings", blank=True
     )
-    # Copy of the rank-1 owner (see zlv/housing/primary_owner.py), for fast counts of owners.
+    # Copies of the dwelling's rights (see zlv/housing/primary_owner.py), so that the list's counts
+    # and owner filters read the dwelling row alone: the rank-1 owner, the location of that right,
+    # and the number of active owners (rank >= 1).
     primary_owner = models.ForeignKey(
         "Owner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    primary_owner_location = models.SmallIntegerField(
+        "localisation du destinataire principal (FF)", null=True, blank=True
+    )
+    owner_count = models.SmallIntegerField("nombre de propriétaires actuels", default=0)
 
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
@@ -290,9 +296,18 @@ class Event(models.Model):
     old = models.JSONField("ancienne valeur", null=True, blank=True)
     new = models.JSONField("nouvelle valeur", null=True, blank=True)
     created_at = models.DateTimeField("le", default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Not indexed: an import writes a million events, and nothing lists events by author or run
+    # (deleting a user or a run, which would scan, does not happen in normal use).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     import_run = models.ForeignKey(
-        "lovac.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        "lovac.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_index=False,
     )
     document = models.ForeignKey(
         "Document", null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
@@ -303,7 +318,12 @@ class Event(models.Model):
         indexes = [
             # history timeline of a dwelling; "last change was automatic?" check at import.
             models.Index(fields=["housing", "kind", "-created_at"], name="event_housing_kind_idx"),
-            models.Index(fields=["owner", "-created_at"], name="event_owner_idx"),
+            # history of an owner (most events are a dwelling's).
+            models.Index(
+                fields=["owner", "-created_at"],
+                name="event_owner_idx",
+                condition=models.Q(owner__isnull=False),
+            ),
             # history of a document (most events have none).
             models.Index(
                 fields=["document", "-created_at"],

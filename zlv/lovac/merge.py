@@ -1,8 +1,10 @@
 """Staging tables and the set-based SQL merge of a LOVAC millésime (DOMAIN.md §4.3).
 
 Rows are `COPY`'d into TEMP tables, then merged with a handful of statements (INSERT … SELECT,
-UPDATE … FROM, INSERT … ON CONFLICT); every automatic change gets an event attributed to the
-system user and the import run. Everything runs inside the caller's transaction.
+UPDATE … FROM, INSERT … WHERE NOT EXISTS); every automatic change gets an event attributed to the
+system user and the import run. Everything runs inside the caller's transaction, and imports
+are serialised by an advisory lock: plain inserts after an anti-join need no ON CONFLICT (whose
+speculative insertion costs a second index probe per row).
 """
 
 # SQL is assembled from table names and column lists defined in this module, never from input.
@@ -21,6 +23,7 @@ import polars as pl
 from zlv.accounts.models import User
 from zlv.housing.enums import EXIT_SUB_STATUS, HousingStatus, Occupancy
 from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
+from zlv.housing.primary_owner import rights_summary_refresh
 
 HOUSING = Housing._meta.db_table
 OWNER = Owner._meta.db_table
@@ -46,6 +49,8 @@ TEMP_TABLES = [
     "lovac_rejected_ids",
     "lovac_exit",
     "lovac_touched_owners",
+    "lovac_rights",
+    "lovac_touched_housing",
 ]
 
 STAGING_HOUSING_COLUMNS = {
@@ -258,9 +263,9 @@ def merge(
 ) -> MergeCounts:
     """Merge the staged rows into dwellings, owners, rights and buildings; returns the counts.
 
-    New dwellings take their ids in file order and are inserted in that order, buildings are
-    inserted by id: the indexes then grow at their right edge instead of being updated at
-    random pages.
+    New dwellings take their ids in (commune, national id) order and are inserted in id order,
+    buildings by id, owners by idpersonne, rights by dwelling: the indexes then grow at their
+    right edge instead of being updated at random pages.
     """
     progress = progress or (lambda phase, count=None: None)
     tag = f"lovac-{millesime}"
@@ -300,7 +305,7 @@ def merge(
     run(f"ANALYZE {STAGING_HOUSING}")
     run(f"ANALYZE {STAGING_LINKS}")
     # Narrow: the wide staged values are read from the staging table where needed. New
-    # dwellings take their ids in file order (the order they are inserted in).
+    # dwellings take their ids in (commune, national id) order, the order they are inserted in.
     run(
         f"""
         CREATE TEMP TABLE lovac_h AS
@@ -309,7 +314,7 @@ def merge(
           FROM (SELECT s.line, s.idprocpte, h.id AS existing_id
                   FROM {STAGING_HOUSING} s
                   LEFT JOIN {HOUSING} h ON h.geo_code = s.geo_code AND h.local_id = s.local_id
-                 ORDER BY s.line) AS found
+                 ORDER BY s.geo_code, s.local_id) AS found
         """
     )
     run("ANALYZE lovac_h")
@@ -332,7 +337,6 @@ def merge(
         SELECT building_id, housing_count, vacant_housing_count FROM {STAGING_BUILDINGS} s
          WHERE NOT EXISTS (SELECT 1 FROM {BUILDING} b WHERE b.id = s.building_id)
          ORDER BY building_id COLLATE "C"
-        ON CONFLICT (id) DO NOTHING
         """
     )
 
@@ -374,9 +378,24 @@ def merge(
                COALESCE(s.siren, ''), COALESCE(s.kind, ''), %(tag)s, s.primary_count > 1, false, now(), now()
           FROM {STAGING_OWNERS} s
          WHERE NOT EXISTS (SELECT 1 FROM {OWNER} o WHERE o.idpersonne = s.idpersonne)
-        ON CONFLICT (idpersonne) DO NOTHING
+         ORDER BY s.idpersonne
         """
     )
+
+    # The file's rights with dwelling and owner ids resolved, read by the new dwellings' copies
+    # of their rights (step 5) and by the rights merge (step 7).
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_rights AS
+        SELECT h.housing_id, h.is_new, o.id AS owner_id, l.rank,
+               COALESCE(h.idprocpte, '') AS idprocpte, COALESCE(l.idprodroit, '') AS idprodroit,
+               COALESCE(l.property_right, '') AS property_right, l.locprop, o.full_name
+          FROM {STAGING_LINKS} l
+          JOIN lovac_h h ON h.line = l.line
+          JOIN {OWNER} o ON o.idpersonne = l.idpersonne
+        """
+    )
+    run("ANALYZE lovac_rights")
 
     # ---- 4. Existing dwellings: refresh physical/fiscal fields, add the millésime ------------
     progress("logements")
@@ -449,17 +468,25 @@ def merge(
         """
     )
 
-    # ---- 5. New dwellings (in id order) and their housing:created events -----------------------
+    # ---- 5. New dwellings, with the copies of their rights, and their housing:created events ---
     inserted_columns = ", ".join(column for column, _key, _text in REFRESHED_FIELDS)
     counts.housing_created = run(
         f"""
         INSERT INTO {HOUSING} (id, local_id, geo_code, {inserted_columns}, data_file_years, data_source,
                                status, sub_status, occupancy, occupancy_intended, actual_dpe,
+                               primary_owner_id, primary_owner_location, owner_count,
                                created_at, updated_at)
         SELECT k.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
-               0, '', 'V', '', '', now(), now()
-          FROM {STAGING_HOUSING} s JOIN lovac_h k ON k.line = s.line
+               0, '', 'V', '', '', r.owner_id, r.location, COALESCE(r.active, 0), now(), now()
+          FROM {STAGING_HOUSING} s
+          JOIN lovac_h k ON k.line = s.line
+          LEFT JOIN (SELECT housing_id,
+                            max(owner_id) FILTER (WHERE rank = 1) AS owner_id,
+                            max(locprop) FILTER (WHERE rank = 1) AS location,
+                            count(*) FILTER (WHERE rank >= 1) AS active
+                       FROM lovac_rights WHERE is_new GROUP BY housing_id) r ON r.housing_id = k.housing_id
          WHERE k.is_new
+         ORDER BY k.housing_id
         """  # noqa: S608
     )
     run(
@@ -512,30 +539,26 @@ def merge(
 
     # ---- 7. Rights: source owners become the active ranks --------------------------------------
     progress("droits de propriété")
-    link_values = """COALESCE(h.idprocpte, '') AS idprocpte, COALESCE(l.idprodroit, '') AS idprodroit,
-                     COALESCE(l.property_right, '') AS property_right, l.locprop"""
-    link_source = f"""
-          FROM {STAGING_LINKS} l
-          JOIN lovac_h h ON h.line = l.line
-          JOIN {OWNER} o ON o.idpersonne = l.idpersonne
-    """
     run(
         f"""
         INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
                             locprop_source, start_date, end_date)
-        SELECT h.housing_id, o.id, l.rank, {link_values}, now(), NULL
-        {link_source}
-         WHERE h.is_new
+        SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, now(), NULL
+          FROM lovac_rights
+         WHERE is_new
+         ORDER BY housing_id
         """
     )
     run(
-        f"""
+        """
         CREATE TEMP TABLE lovac_l AS
-        SELECT h.housing_id, o.id AS owner_id, l.rank, {link_values}, o.full_name
-        {link_source}
-         WHERE NOT h.is_new
+        SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, full_name
+          FROM lovac_rights
+         WHERE NOT is_new
         """
     )
+    # Existing dwellings whose rights change below: their copies are refreshed at the end.
+    run("CREATE TEMP TABLE lovac_touched_housing (housing_id bigint)")
     run("CREATE INDEX ON lovac_l (housing_id, owner_id)")
     run("ANALYZE lovac_l")
     run(
@@ -567,6 +590,8 @@ def merge(
               FROM departed
         ), remember AS (
             INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM departed
+        ), remember_housing AS (
+            INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM departed
         )
         SELECT count(*) FROM departed
         """
@@ -594,6 +619,8 @@ def merge(
                        {link_event.format(name="full_name", rank="old_rank")},
                        {link_event.format(name="full_name", rank="new_rank")}, now(), %(author)s, %(run)s
                   FROM updated WHERE old_rank <> new_rank
+            ), remember_housing AS (
+                INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM updated
             )
             SELECT count(*) FILTER (WHERE old_rank <> new_rank) FROM updated
             """  # noqa: S608
@@ -614,6 +641,8 @@ def merge(
             SELECT 'housing:owner-attached', a.housing_id, a.owner_id, NULL,
                    {link_event.format(name="o.full_name", rank="a.rank")}, now(), %(author)s, %(run)s
               FROM attached a JOIN {OWNER} o ON o.id = a.owner_id
+        ), remember_housing AS (
+            INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM attached
         )
         SELECT count(*) FROM attached
         """
@@ -643,6 +672,8 @@ def merge(
          WHERE o.id = t.owner_id AND o.is_multi_owner IS DISTINCT FROM (COALESCE(p.n, 0) > 1)
         """
     )
+    progress("propriétaires principaux")
+    rights_summary_refresh(cursor, "h2.id IN (SELECT housing_id FROM lovac_touched_housing)", [])
     cursor.execute("SET LOCAL session_replication_role = origin")
     return counts
 

@@ -13,7 +13,6 @@ from django.db import connection, transaction
 
 from zlv.accounts.services import system_user
 from zlv.geo.models import Commune
-from zlv.housing.primary_owner import primary_owner_refresh
 from zlv.lovac import merge as lovac_merge
 from zlv.lovac.models import ImportRun, ImportRunStatus
 from zlv.lovac.reader import FileRefused, LovacReader
@@ -99,6 +98,7 @@ def lovac_import(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL gin_pending_list_limit = '2GB'")
             _enlarge_temp_buffers(cursor)
             staging = lovac_merge.Staging(cursor)
             staging.create()
@@ -137,8 +137,6 @@ def lovac_import(
             result.housing_exited = counts.housing_exited
             result.owners_created = counts.owners_created
             result.owners_updated = counts.owners_updated
-            progress("propriétaires principaux", None)
-            primary_owner_refresh(geo_codes=read.communes)
             staging.drop()
             if dry_run:
                 raise _DryRunRollback
