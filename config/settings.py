@@ -122,11 +122,18 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Background export files (and their jobs) are deleted this many days after their creation.
+EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Address of the service, for the absolute links of e-mails and messages built outside a request
+# (management commands, background tasks).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Zéro Logement Vacant <ne-pas-repondre@zlv.local>")

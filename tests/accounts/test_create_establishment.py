@@ -1,9 +1,13 @@
+import re
+
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 
-from tests.factories import CommuneFactory, DepartmentFactory
+from tests.factories import CommuneFactory, DepartmentFactory, EstablishmentFactory, UserFactory
 from zlv.accounts.enums import EstablishmentKind, Role
 from zlv.accounts.models import Establishment, Membership, User
+from zlv.accounts.services import invitation_create
 from zlv.geo.models import Epci
 
 
@@ -63,3 +67,57 @@ def test_unknown_territory_is_a_clear_error():
             "create_establishment", "--territory", "123456789", "--user", "x@y.fr", "--role", "usual"
         )
     assert not Establishment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_password_link_is_built_on_site_url(douaisis, capsys, settings):
+    settings.DEMO_MODE = False
+    settings.SITE_URL = "https://zlv.example.gouv.fr"
+    call_command(
+        "create_establishment", "--territory", "200044618", "--user", "a@douai.fr", "--role", "admin"
+    )
+
+    out = capsys.readouterr().out
+    assert "Lien pour choisir son mot de passe (à transmettre à l'utilisateur) : " in out
+    link = out.strip().rsplit(" : ", 1)[1]
+    assert link.startswith("https://zlv.example.gouv.fr/mot-de-passe/definir/")
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_send_email_mails_the_password_link_on_site_url(douaisis, capsys, settings, client):
+    settings.DEMO_MODE = False
+    settings.SITE_URL = "https://zlv.example.gouv.fr/"
+    call_command(
+        "create_establishment",
+        "--territory",
+        "200044618",
+        "--user",
+        "chef@douai.fr",
+        "--role",
+        "admin",
+        "--send-email",
+    )
+
+    assert "Un e-mail avec le lien pour choisir son mot de passe a été envoyé à chef@douai.fr." in (
+        capsys.readouterr().out
+    )
+    (message,) = mail.outbox
+    assert message.to == ["chef@douai.fr"]
+    assert message.subject == "Votre compte Zéro Logement Vacant pour CA du Douaisis"
+    assert "valable 3 jours" in message.body
+    link = re.search(r"https://zlv\.example\.gouv\.fr(/mot-de-passe/definir/\S+)", message.body)
+    assert link is not None
+    # The link works (the path only: the test server is not zlv.example.gouv.fr).
+    assert client.get(link.group(1), follow=True).status_code == 200
+
+
+@pytest.mark.django_db
+def test_invitation_outside_a_request_links_to_site_url(settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://zlv.example.gouv.fr"
+    establishment = EstablishmentFactory()
+    admin = UserFactory(establishment=establishment, establishment__role=Role.ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create(establishment=establishment, email="x@douai.fr", role=Role.USUAL, by=admin)
+
+    assert "https://zlv.example.gouv.fr/invitation/" in mail.outbox[0].body

@@ -203,3 +203,134 @@ def test_large_bulk_update_returns_a_job(
     job = client.get(body["progress_url"]).json()
     assert (job["status"], job["done"], job["total"]) == ("succeeded", 2, 2)
     assert BulkUpdateJob.objects.get().user == territory["agent"]
+
+
+# ---- Optimistic concurrency (`expected`) ----------------------------------------------------
+
+
+def read(client, housing) -> dict:
+    """What a client copies into `expected` from the detail it read."""
+    detail = client.get(f"/api/v1/housing/{housing.pk}").json()
+    names = ("status", "sub_status", "occupancy", "occupancy_intended", "actual_dpe", "precisions")
+    return {name: detail[name] for name in names}
+
+
+def test_detail_gives_what_expected_needs(client, territory):
+    works = Precision.objects.get(category="travaux", label="À venir")
+    housing = territory["mine"]
+    housing.precisions.add(works)
+    client.force_login(territory["agent"])
+
+    assert read(client, housing) == {
+        "status": 1,
+        "sub_status": "",
+        "occupancy": "V",
+        "occupancy_intended": "",
+        "actual_dpe": "",
+        "precisions": [works.pk],
+    }
+
+
+def test_patch_with_unchanged_expected_values_saves(client, territory):
+    client.force_login(territory["agent"])
+    expected = read(client, territory["mine"])
+
+    response = client.patch(
+        f"/api/v1/housing/{territory['mine'].pk}",
+        {"status": 3, "sub_status": "En accompagnement", "occupancy": "L", "expected": expected},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["changed"] == ["status", "occupancy"]
+
+
+def test_patch_over_another_users_change_is_409_and_saves_nothing(client, territory):
+    colleague = UserFactory(
+        establishment=territory["agent"].active_establishment, first_name="Dominique", last_name="Petit"
+    )
+    housing = territory["mine"]
+    client.force_login(territory["agent"])
+    expected = read(client, housing)
+    services.housing_update(housing=housing, by=colleague, status=4, sub_status="Sortie de la vacance")
+    services.housing_update(housing=housing, by=colleague, occupancy="L")
+    events_before = Event.objects.count()
+
+    response = client.patch(
+        f"/api/v1/housing/{housing.pk}",
+        {
+            "status": 5,
+            "sub_status": "Tiers en cause",
+            "occupancy": "B",
+            "actual_dpe": "C",
+            "note": "Appel du propriétaire.",
+            "expected": expected,
+        },
+        content_type="application/json",
+    )
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["detail"].startswith(
+        "Ce logement a été modifié par une autre personne depuis votre lecture "
+        "(le statut de suivi, l’occupation actuelle) : rien n’a été enregistré."
+    )
+    assert set(body["errors"]) == {"status", "occupancy"}
+    assert "par Dominique Petit" in body["errors"]["status"]
+    assert "Valeur actuelle : Suivi terminé (Sortie de la vacance)" in body["errors"]["status"]
+    housing.refresh_from_db()
+    # Nothing saved: neither the conflicting fields, nor the others, nor the note.
+    assert (housing.status, housing.occupancy, housing.actual_dpe) == (4, "L", "")
+    assert Event.objects.count() == events_before
+    assert not Note.objects.filter(housing=housing).exists()
+
+
+def test_patch_conflict_on_precisions_is_409(client, territory):
+    works = Precision.objects.get(category="travaux", label="À venir")
+    done = Precision.objects.get(category="travaux", label="En cours")
+    housing = territory["mine"]
+    client.force_login(territory["agent"])
+    expected = read(client, housing)
+    services.housing_update(housing=housing, by=territory["agent"], precision_ids=[done.pk])
+
+    response = client.patch(
+        f"/api/v1/housing/{housing.pk}",
+        {"precisions": [works.pk], "expected": expected},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 409
+    assert "(les précisions)" in response.json()["detail"]
+    assert list(housing.precisions.values_list("pk", flat=True)) == [done.pk]
+
+
+def test_patch_leaves_fields_changed_elsewhere_alone_when_not_sent_or_unchanged(client, territory):
+    colleague = UserFactory(establishment=territory["agent"].active_establishment)
+    housing = territory["mine"]
+    client.force_login(territory["agent"])
+    expected = read(client, housing)
+    services.housing_update(housing=housing, by=colleague, occupancy="L")
+
+    # `occupancy` is sent as it was read: the client did not change it, the colleague's value stays.
+    response = client.patch(
+        f"/api/v1/housing/{housing.pk}",
+        {"status": 0, "occupancy": expected["occupancy"], "expected": expected},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["occupancy"]) == (0, "L")
+
+
+def test_patch_without_expected_keeps_last_write_wins(client, territory):
+    colleague = UserFactory(establishment=territory["agent"].active_establishment)
+    housing = territory["mine"]
+    services.housing_update(housing=housing, by=colleague, occupancy="L")
+    client.force_login(territory["agent"])
+
+    response = client.patch(
+        f"/api/v1/housing/{housing.pk}", {"occupancy": "B"}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["occupancy"] == "B"

@@ -16,6 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 from zlv.accounts.services import system_user
+from zlv.housing import services
 from zlv.housing.models import Building, Event, Note
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -164,4 +165,25 @@ def test_record_without_coordinates_says_so(record_page, agent):
 
     expect(page.get_by_text("Localisation inconnue")).to_be_visible()
     expect(page.locator("canvas")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_note_changed_meanwhile_shows_a_message_next_to_the_form(record_page, agent, housing):
+    note = services.note_create(housing=housing, by=agent, content="Visite prévue.")
+    page = record_page(agent)
+    page.goto(f"/logements/{housing.pk}?type=note")
+    page.locator(f"#note-{note.pk}").get_by_role("link", name=re.compile(r"^Modifier la note")).click()
+    field = page.get_by_label("Modifier la note")
+    expect(field).to_have_value("Visite prévue.")
+    services.note_update(note=note, by=agent, content="Visite prévue le 12 mars.")  # another tab
+
+    field.fill("Visite annulée.")
+    page.get_by_role("button", name="Enregistrer la note").click()
+
+    alert = page.locator(f"#note-{note.pk} .fr-alert--warning")
+    expect(alert).to_contain_text("Visite prévue le 12 mars.")
+    expect(page.locator(f"#note-{note.pk}")).to_contain_text("votre modification n’a pas été enregistrée")
+    expect(page.get_by_label("Modifier la note")).to_have_value("Visite annulée.")
+    note.refresh_from_db()
+    assert note.content == "Visite prévue le 12 mars."
     assert page.errors == []

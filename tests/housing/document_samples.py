@@ -24,6 +24,16 @@ def png_bytes(width: int = 4, height: int = 4, rgb=(200, 30, 30)) -> bytes:
     )
 
 
+def heic_bytes(width: int = 64, height: int = 48, rgb=(200, 30, 30)) -> bytes:
+    """A real HEIC picture, as a phone writes it, encoded by pillow-heif."""
+    import pillow_heif
+
+    picture = pillow_heif.from_bytes(mode="RGB", size=(width, height), data=bytes(rgb) * (width * height))
+    buffer = io.BytesIO()
+    picture.save(buffer, quality=80)
+    return buffer.getvalue()
+
+
 def ooxml_bytes(folder: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from tests.factories import (
     CommuneFactory,
@@ -79,6 +80,75 @@ def test_contact_edit_refuses_invalid_values(agent):
 
     assert set(error.value.errors) == {"email", "phone"}
     assert not Event.objects.exists()
+
+
+def postal(line="", code="", city="") -> dict:
+    return {"postal_address_line": line, "postal_code": code, "postal_city": city}
+
+
+def test_postal_address_is_kept_apart_from_the_fiscal_one_with_an_event(agent):
+    owner = OwnerFactory(full_name="DURAND/ANNE", address_dgfip="4 PLACE D ARMES 59500 DOUAI")
+
+    changed = owner_services.owner_update_contact(
+        owner=owner, by=agent, **postal("  8   rue Gambetta ", "59 000", " Lille")
+    )
+
+    owner.refresh_from_db()
+    assert set(changed) == {"postal_address_line", "postal_code", "postal_city"}
+    assert (owner.postal_address_line, owner.postal_code, owner.postal_city) == (
+        "8 rue Gambetta",
+        "59000",
+        "Lille",
+    )
+    assert owner.address_dgfip == "4 PLACE D ARMES 59500 DOUAI"
+    assert owner.mailing_address == "8 rue Gambetta, 59000 Lille"
+    event = Event.objects.get(kind="owner:updated", owner=owner)
+    assert (event.old, event.new) == (
+        {"name": "DURAND/ANNE", "postalAddress": None},
+        {"name": "DURAND/ANNE", "postalAddress": "8 rue Gambetta, 59000 Lille"},
+    )
+
+    # Emptying the three fields removes it: letters go to the fiscal address again.
+    owner_services.owner_update_contact(owner=owner, by=agent, **postal())
+    owner.refresh_from_db()
+    assert (owner.postal_address, owner.mailing_address) == ("", "4 PLACE D ARMES 59500 DOUAI")
+    removal = Event.objects.filter(kind="owner:updated", owner=owner).latest("pk")
+    assert removal.new == {"name": "DURAND/ANNE", "postalAddress": None}
+
+
+@pytest.mark.parametrize(
+    ("address", "errors"),
+    [
+        (postal("8 rue Gambetta", "5900", "Lille"), {"postal_code": "5 chiffres, par exemple 59500"}),
+        (postal("8 rue Gambetta", "59OOO", "Lille"), {"postal_code": "5 chiffres, par exemple 59500"}),
+        (postal("8 rue Gambetta", "", ""), {"postal_code": "code postal", "postal_city": "commune"}),
+        (postal("", "59000", "Lille"), {"postal_address_line": "numéro et la voie"}),
+        (postal("x" * 301, "59000", "Lille"), {"postal_address_line": "300 caractères"}),
+    ],
+)
+def test_postal_address_refuses_incomplete_or_invalid_parts(agent, address, errors):
+    owner = OwnerFactory()
+
+    with pytest.raises(OwnerEditError) as error:
+        owner_services.owner_update_contact(owner=owner, by=agent, email="pas-un-email", **address)
+
+    assert set(error.value.errors) == {"email", *errors}
+    for name, fragment in errors.items():
+        assert fragment in error.value.errors[name]
+    owner.refresh_from_db()
+    assert owner.postal_address == ""
+    assert not Event.objects.exists()
+
+
+def test_postal_address_parts_go_together(agent):
+    with pytest.raises(TypeError):
+        owner_services.owner_update_contact(owner=OwnerFactory(), by=agent, postal_code="59000")
+
+
+def test_database_refuses_an_invalid_or_partial_postal_address():
+    for address in (postal("8 rue Gambetta", "ABCDE", "Lille"), postal("8 rue Gambetta", "59000", "")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OwnerFactory(**address)
 
 
 # ---- Ranks -------------------------------------------------------------------------------------
@@ -187,16 +257,20 @@ def test_create_owner_and_attach(agent, housing):
         by=agent,
         full_name="  Martin   Léa ",
         birth_date=datetime.date(1960, 7, 14),
-        address="3 rue des Lilas 59500 Douai",
+        postal_address_line="3 rue des Lilas",
+        postal_code="59 500",
+        postal_city="Douai",
         email="lea@example.fr",
     )
 
     assert owner.full_name == "Martin Léa"
     assert owner.idpersonne is None
+    # A hand-made owner has no fiscal address: what was typed is its postal address.
+    assert (owner.address_dgfip, owner.postal_address) == ("", "3 rue des Lilas, 59500 Douai")
     assert ranks(housing) == {"Martin Léa": 1}
     created = Event.objects.get(kind="owner:created")
     assert created.new["birthdate"] == "1960-07-14"
-    assert created.new["address"] == "3 rue des Lilas 59500 Douai"
+    assert created.new["postalAddress"] == "3 rue des Lilas, 59500 Douai"
 
 
 def test_create_owner_refuses_a_missing_name(agent, housing):

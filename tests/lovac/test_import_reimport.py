@@ -156,6 +156,8 @@ def test_owners_are_reconciled(imported, tmp_path):
     second = imported["590000000002"]
     martin = Owner.objects.get(idpersonne="P0000099")
     martin.email = "paul@example.test"
+    # Typed by an agent: the import writes the fiscal address only.
+    martin.postal_address_line, martin.postal_code, martin.postal_city = "8 rue Gambetta", "59000", "Lille"
     martin.save()
     # 2026: Dupont sold to Bernard; Martin becomes the primary owner.
     rows = [
@@ -184,6 +186,7 @@ def test_owners_are_reconciled(imported, tmp_path):
     assert detached.new == {"name": "DUPONT/JEAN 2", "rank": 0}
     martin.refresh_from_db()
     assert martin.email == "paul@example.test"
+    assert martin.postal_address == "8 rue Gambetta, 59000 Lille"
     assert Event.objects.filter(created_by=agent).count() == 0
 
     before = snapshot()

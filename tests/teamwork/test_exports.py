@@ -8,7 +8,8 @@ import pytest
 from tests.factories import HousingFactory, HousingOwnerFactory, OwnerFactory, UserFactory
 from tests.teamwork.conftest import text_of
 from tests.teamwork.xlsx import read_xlsx
-from zlv.housing.models import HousingPrecision, Precision
+from zlv.housing import owner_services
+from zlv.housing.models import HousingPrecision, Owner, Precision
 from zlv.teamwork import exports, services
 from zlv.teamwork.exports import HEADERS
 from zlv.teamwork.models import ExportJob
@@ -109,6 +110,7 @@ def test_csv_columns_labels_and_format(client, agent, detailed):
         "Date de naissance du propriétaire": "09/03/1950",
         "Type de propriétaire": "SCI, Copropriété, Autres personnes morales",
         "Adresse LOVAC du propriétaire": "4 PLACE D'ARMES 59500 DOUAI",
+        "Adresse d’envoi du courrier": "4 PLACE D'ARMES 59500 DOUAI",
         "Complément d’adresse du propriétaire": "Bâtiment B",
         "Localisation du propriétaire": "Habite dans le même département",
         "Ne pas contacter": "Non",
@@ -161,6 +163,31 @@ def test_mailing_exports_leave_out_unreachable_owners_and_say_how_many(client, a
     _, rows = read_csv(client.get(f"/exports/logements.csv?housingIds={ids}"))
     assert len(rows) == 5
     assert rows[3][HEADERS.index("Ne pas contacter")] == "Oui"
+
+
+def test_mailing_address_is_the_typed_postal_address_when_there_is_one(client, agent, dwellings):
+    first, second, _ = dwellings
+    owner = first.owner_links.get(rank=1).owner
+    owner_services.owner_update_contact(
+        owner=owner,
+        by=agent,
+        postal_address_line="8 rue Gambetta",
+        postal_code="59000",
+        postal_city="Lille",
+    )
+    Owner.objects.filter(pk=second.owner_links.get(rank=1).owner_id).update(
+        address_dgfip="2 RUE FISCALE 59500 DOUAI"
+    )
+    client.force_login(agent)
+
+    _, rows = read_csv(
+        client.get(f"/exports/logements.csv?housingIds={first.pk},{second.pk}&purpose=courrier")
+    )
+
+    index = HEADERS.index("Adresse d’envoi du courrier")
+    assert [row[index] for row in rows[1:-1]] == ["8 rue Gambetta, 59000 Lille", "2 RUE FISCALE 59500 DOUAI"]
+    # The fiscal address stays in its own column.
+    assert rows[1][HEADERS.index("Adresse LOVAC du propriétaire")] == owner.address_dgfip
 
 
 def test_xlsx_written_in_the_request_reads_back(client, agent, detailed, dwellings):

@@ -5,7 +5,7 @@ import pytest
 from tests.factories import HousingFactory
 from tests.teamwork.conftest import text_of
 from zlv.housing.filters import parse_filters
-from zlv.housing.models import Housing
+from zlv.housing.models import Event, Housing
 from zlv.housing.selectors import filtered_housing
 from zlv.teamwork import services
 from zlv.teamwork.filters import group_filter, referents_me_filter, teamwork_filter
@@ -147,3 +147,63 @@ def test_another_establishment_and_anonymous(client, outsider, dwellings):
     assert client.get(url).status_code == 404
     assert client.post(url, {"referent": outsider.pk}).status_code == 404
     assert not HousingReferent.objects.exists()
+
+
+def test_referent_changes_are_events_in_the_history(
+    client, agent, colleague, establishment, dwellings, django_assert_num_queries
+):
+    first, second, third = dwellings
+    services.referent_assign(
+        establishment=establishment, user_filters_selection=[first.pk], referent=agent, by=agent
+    )
+    # First, second and third at once: one changes referent, two get one, in a fixed number of queries.
+    with django_assert_num_queries(6):
+        changed = services.referent_assign(
+            establishment=establishment,
+            user_filters_selection=parse_filters({"all": "true"}),
+            referent=colleague,
+            by=agent,
+        )
+    assert changed == 3
+    # Same referent again: nothing changes, no event.
+    services.referent_assign(
+        establishment=establishment, user_filters_selection=[first.pk], referent=colleague, by=agent
+    )
+    services.referent_clear(establishment=establishment, user_filters_selection=[second.pk], by=agent)
+
+    events = Event.objects.filter(kind="housing:referent-updated").order_by("pk")
+    by_housing = {}
+    for event in events:
+        by_housing.setdefault(event.housing_id, []).append((event.old, event.new))
+        assert event.created_by == agent
+    douaisis = {"establishment": "Douaisis Agglo"}
+    assert by_housing == {
+        first.pk: [
+            (None, {"referent": "Camille Martin", **douaisis}),
+            ({"referent": "Camille Martin", **douaisis}, {"referent": "Dominique Petit", **douaisis}),
+        ],
+        second.pk: [
+            (None, {"referent": "Dominique Petit", **douaisis}),
+            ({"referent": "Dominique Petit", **douaisis}, None),
+        ],
+        third.pk: [(None, {"referent": "Dominique Petit", **douaisis})],
+    }
+
+    client.force_login(agent)
+    history = text_of(client.get(f"/logements/{first.pk}?type=update"))
+    assert "a changé l’agent référent de ce logement" in history
+    assert "Agent référent : Camille Martin → Dominique Petit" in history
+    assert "Structure : Douaisis Agglo" in history
+    history = text_of(client.get(f"/logements/{second.pk}?type=update"))
+    assert "a retiré l’agent référent de ce logement" in history
+    assert "Agent référent : Dominique Petit → aucun" in history
+    assert "a désigné un agent référent pour ce logement" in history
+
+
+def test_referent_page_records_events(client, agent, colleague, dwellings):
+    client.force_login(agent)
+    client.post(f"/parc-de-logements/referent?housingIds={ids(dwellings[:2])}", {"referent": colleague.pk})
+
+    assert set(
+        Event.objects.filter(kind="housing:referent-updated").values_list("housing_id", flat=True)
+    ) == {dwellings[0].pk, dwellings[1].pk}

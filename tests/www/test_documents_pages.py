@@ -1,14 +1,18 @@
+import io
 import re
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.signals import request_finished
 from django.db import close_old_connections
+from PIL import Image
 
 from tests.factories import CommuneFactory, EstablishmentFactory, HousingFactory, UserFactory
-from tests.housing.document_samples import SAMPLES, upload
+from tests.housing.document_samples import SAMPLES, heic_bytes, upload
 from zlv.accounts.enums import Role
 from zlv.accounts.models import Membership
 from zlv.housing import document_services
+from zlv.housing.document_files import preview_name
 from zlv.housing.models import Document, Event, HousingDocument
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +171,61 @@ def test_no_preview_for_office_files(client, agent, housing):
     response = client.get(f"/logements/{housing.pk}/documents/{document.pk}")
     assert response.status_code == 200
     consume(response)
+
+
+def test_heic_photo_is_previewed_as_jpeg_and_downloaded_as_sent(client, agent, housing):
+    original = heic_bytes(width=2400, height=1200)
+    (document,) = document_services.documents_upload(
+        housing_ids=[housing.pk], files=[upload("façade.HEIC", original)], by=agent
+    )
+    client.force_login(agent)
+
+    record = client.get(f"/logements/{housing.pk}").content.decode()
+    preview = client.get(f"/logements/{housing.pk}/documents/{document.pk}/apercu")
+    again = client.get(f"/logements/{housing.pk}/documents/{document.pk}/apercu")
+    download = client.get(f"/logements/{housing.pk}/documents/{document.pk}")
+
+    assert f'src="/logements/{housing.pk}/documents/{document.pk}/apercu"' in record
+    assert preview.status_code == 200
+    assert preview["Content-Type"] == "image/jpeg"
+    assert preview["Content-Disposition"].startswith("inline;")
+    assert "fa%C3%A7ade.jpg" in preview["Content-Disposition"]
+    assert preview["X-Content-Type-Options"] == "nosniff"
+    with Image.open(io.BytesIO(preview.content)) as picture:
+        assert (picture.format, picture.size) == ("JPEG", (1600, 800))
+    # Converted once: the copy is kept next to the original and served again.
+    assert default_storage.exists(preview_name(document.file.name))
+    assert again.content == preview.content
+    assert download["Content-Type"] == "image/heic"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert consume(download) == original
+
+
+def test_unreadable_heic_has_no_preview_but_downloads(client, agent, housing):
+    (document,) = document_services.documents_upload(
+        housing_ids=[housing.pk], files=[upload("abîmée.heic")], by=agent
+    )
+    client.force_login(agent)
+
+    assert client.get(f"/logements/{housing.pk}/documents/{document.pk}/apercu").status_code == 404
+    assert consume(client.get(f"/logements/{housing.pk}/documents/{document.pk}")) == SAMPLES["heic"]
+
+
+def test_deleting_a_heic_photo_deletes_its_preview(
+    client, agent, housing, django_capture_on_commit_callbacks
+):
+    (document,) = document_services.documents_upload(
+        housing_ids=[housing.pk], files=[upload("photo.heic", heic_bytes())], by=agent
+    )
+    client.force_login(agent)
+    client.get(f"/logements/{housing.pk}/documents/{document.pk}/apercu")
+    names = (document.file.name, preview_name(document.file.name))
+    assert all(default_storage.exists(name) for name in names)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/logements/{housing.pk}/documents/{document.pk}/supprimer")
+
+    assert not any(default_storage.exists(name) for name in names)
 
 
 def test_another_establishment_gets_404_even_on_the_same_dwelling(client, douai, housing, photo):

@@ -209,6 +209,81 @@ def test_only_author_or_admin_sees_and_uses_note_actions(client, agent, colleagu
     assert client.post(f"/notes/{note.pk}/supprimer", follow=True).status_code == 200
 
 
+def note_form_version(client, note) -> str:
+    html = client.get(f"/notes/{note.pk}/modifier", headers=HTMX).content.decode()
+    return re.search(r'name="version"\s+value="([^"]+)"', html).group(1)
+
+
+def test_note_changed_since_the_form_was_loaded_is_not_overwritten(client, agent, establishment, housing):
+    note = services.note_create(housing=housing, by=agent, content="Visite prévue.")
+    client.force_login(agent)
+    version = note_form_version(client, note)
+    admin = UserFactory(establishment=establishment, establishment__role=Role.ADMIN)
+    services.note_update(note=note, by=admin, content="Visite prévue le 12 mars.")
+
+    response = client.post(
+        f"/notes/{note.pk}/modifier", {"content": "Visite annulée.", "version": version}, headers=HTMX
+    )
+
+    assert response.status_code == 200  # htmx swaps no 4xx response
+    assert response["HX-Retarget"] == f"#note-{note.pk}"
+    text = text_of(response)
+    assert "après l’ouverture de ce formulaire : votre modification n’a pas été enregistrée." in text
+    assert "Sa dernière version : Visite prévue le 12 mars." in text
+    assert "Visite annulée." in text  # the user's text is kept in the field
+    note.refresh_from_db()
+    assert note.content == "Visite prévue le 12 mars."
+
+    # Saved again after reading the newer version: it is replaced on purpose.
+    newer = re.search(r'name="version"\s+value="([^"]+)"', response.content.decode()).group(1)
+    assert newer != version
+    again = client.post(
+        f"/notes/{note.pk}/modifier", {"content": "Visite annulée.", "version": newer}, headers=HTMX
+    )
+    assert "La note a bien été modifiée." in text_of(again)
+    note.refresh_from_db()
+    assert note.content == "Visite annulée."
+
+
+def test_note_conflict_without_javascript_is_409(client, agent, housing):
+    note = services.note_create(housing=housing, by=agent, content="Visite prévue.")
+    client.force_login(agent)
+    version = note_form_version(client, note)
+    services.note_update(note=note, by=agent, content="Visite faite.")
+
+    response = client.post(f"/notes/{note.pk}/modifier", {"content": "Autre texte.", "version": version})
+
+    assert response.status_code == 409
+    assert "votre modification n’a pas été enregistrée" in text_of(response)
+    note.refresh_from_db()
+    assert note.content == "Visite faite."
+
+
+def test_note_deleted_meanwhile_is_not_resurrected(agent, housing):
+    note = services.note_create(housing=housing, by=agent, content="Visite prévue.")
+    loaded = Note.objects.get(pk=note.pk)
+    services.note_delete(note=note, by=agent)
+
+    with pytest.raises(services.NoteConflictError, match="supprimée entre-temps"):
+        services.note_update(note=loaded, by=agent, content="Autre.", expected_updated_at=loaded.updated_at)
+    loaded.refresh_from_db()
+    assert (loaded.content, loaded.deleted_at is not None) == ("Visite prévue.", True)
+
+
+def test_invalid_note_edit_shows_the_error_next_to_the_form(client, agent, housing):
+    note = services.note_create(housing=housing, by=agent, content="Visite prévue.")
+    client.force_login(agent)
+
+    response = client.post(
+        f"/notes/{note.pk}/modifier",
+        {"content": " ", "version": note_form_version(client, note)},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "Veuillez saisir le contenu de la note." in text_of(response)
+
+
 # ---- Bulk edit ---------------------------------------------------------------------------------
 
 

@@ -86,6 +86,55 @@ def test_contact_edit_shows_errors_next_to_the_fields(client, agent, owners):
     assert not Event.objects.exists()
 
 
+def test_postal_address_edit_shows_on_the_owner_and_dwelling_records(client, agent, housing, owners):
+    owner = owners[0]
+    owner.address_dgfip = "4 PLACE D ARMES 59500 DOUAI"
+    owner.save(update_fields=["address_dgfip"])
+    client.force_login(agent)
+
+    page = client.get(f"/proprietaires/{owner.pk}")
+    form = client.get(f"/proprietaires/{owner.pk}/coordonnees")
+    response = client.post(
+        f"/proprietaires/{owner.pk}/coordonnees",
+        {"postal_address_line": "8 rue Gambetta", "postal_code": "59000", "postal_city": "Lille"},
+        follow=True,
+    )
+
+    assert f'href="/proprietaires/{owner.pk}/coordonnees"' in page.content.decode()
+    html = form.content.decode()
+    assert '<legend class="fr-fieldset__legend fr-text--regular"' in html
+    assert 'name="postal_code"' in html and 'for="proprietaire-code-postal"' in html
+    text = text_of(response)
+    assert "Les coordonnées du propriétaire ont bien été enregistrées." in text
+    assert "Adresse fiscale (source : DGFIP) 4 PLACE D ARMES 59500 DOUAI" in text
+    assert "Adresse postale 8 rue Gambetta, 59000 Lille" in text
+    assert "Utilisée pour les courriers à la place de l’adresse fiscale." in text
+    record = text_of(client.get(f"/logements/{housing.pk}"))
+    assert "Adresse postale 8 rue Gambetta, 59000 Lille" in record
+    assert "a mis à jour les informations d’un propriétaire" in record
+    assert "Informations modifiées : adresse postale" in record
+    assert Event.objects.get(kind="owner:updated").new["postalAddress"] == "8 rue Gambetta, 59000 Lille"
+
+
+def test_postal_address_errors_show_next_to_the_fields(client, agent, owners):
+    client.force_login(agent)
+
+    response = client.post(
+        f"/proprietaires/{owners[0].pk}/coordonnees",
+        {"postal_address_line": "8 rue Gambetta", "postal_code": "590", "postal_city": ""},
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Le code postal doit comporter 5 chiffres, par exemple 59500." in text_of(response)
+    assert "Veuillez saisir la commune." in text_of(response)
+    assert 'id="proprietaire-code-postal-messages"' in html
+    assert 'value="8 rue Gambetta"' in html
+    owners[0].refresh_from_db()
+    assert owners[0].postal_address == ""
+    assert not Event.objects.exists()
+
+
 def test_contact_edit_of_an_owner_out_of_the_perimeter_is_404(client, agent):
     stranger = HousingOwnerFactory(housing=HousingFactory(geo_code="59606")).owner
     client.force_login(agent)
@@ -202,12 +251,21 @@ def test_create_a_new_owner(client, agent, housing, owners):
 
     response = client.post(
         f"/logements/{housing.pk}/proprietaires/creer",
-        {"full_name": "Martin Léa", "birth_date": "1960-07-14", "email": "lea@example.fr", "rank": "1"},
+        {
+            "full_name": "Martin Léa",
+            "birth_date": "1960-07-14",
+            "email": "lea@example.fr",
+            "postal_address_line": "3 rue des Lilas",
+            "postal_code": "59500",
+            "postal_city": "Douai",
+            "rank": "1",
+        },
         follow=True,
     )
 
     assert "Martin Léa a bien été créé et rattaché au logement." in text_of(response)
     owner = Owner.objects.get(full_name="Martin Léa")
+    assert (owner.address_dgfip, owner.postal_address) == ("", "3 rue des Lilas, 59500 Douai")
     assert HousingOwner.objects.get(owner=owner).rank == 1
     assert HousingOwner.objects.get(owner=owners[0]).rank == 3
     assert Event.objects.filter(kind="owner:created", owner=owner).exists()

@@ -101,6 +101,30 @@ def password_setup_path(user: User) -> str:
     return reverse("password_choose", kwargs={"uidb64": uid, "token": token})
 
 
+def absolute_url(path: str, *, site_url: str = "") -> str:
+    """`path` on the service's address: `site_url` (a request's own, "https://zlv.example/") or, outside
+    a request (commands, tasks), settings.SITE_URL."""
+    return (site_url or settings.SITE_URL).rstrip("/") + path
+
+
+def password_setup_send(*, user: User, establishment: Establishment, site_url: str = "") -> str:
+    """E-mail a new member the link to choose their password (on settings.SITE_URL unless `site_url`:
+    this runs outside a request); returns the link."""
+    link = absolute_url(password_setup_path(user), site_url=site_url)
+    context = {
+        "establishment": establishment,
+        "link": link,
+        "validity_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 3600),
+    }
+    send_mail(
+        subject=render_to_string("accounts/password_setup_subject.txt", context).strip(),
+        message=render_to_string("accounts/password_setup_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return link
+
+
 def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:
     """Check credentials with a per-e-mail lockout; raise SignInError or SignInLockedError.
 
@@ -205,7 +229,8 @@ def invitation_create(
 ) -> Invitation:
     """Invite an e-mail address to the establishment (replacing its pending invitation) and e-mail the link.
 
-    `site_url` ("https://zlv.example/") makes the link absolute; defaults to settings.SITE_URL.
+    `site_url` ("https://zlv.example/", the request's) makes the link absolute; settings.SITE_URL
+    outside a request.
     """
     _ensure_team_admin(user=by, establishment=establishment)
     email = email.strip().lower()
@@ -232,14 +257,9 @@ def invitation_create(
             created_at=now,
             expires_at=now + INVITATION_VALIDITY,
         )
-        link = _absolute_url(site_url, invitation_path(invitation))
+        link = absolute_url(invitation_path(invitation), site_url=site_url)
         transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link), robust=True)
     return invitation
-
-
-def _absolute_url(site_url: str, path: str) -> str:
-    base = site_url or getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
-    return base.rstrip("/") + path
 
 
 def _invitation_send(*, invitation: Invitation, link: str) -> None:

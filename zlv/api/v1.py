@@ -14,6 +14,7 @@ from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import FilterError, parse_filters
 from zlv.housing.models import Housing, HousingOwner, Owner
 from zlv.housing.selectors import filtered_housing, housing_counts, housing_page, map_features
+from zlv.housing.services import housing_snapshot
 
 
 class SessionAuth(APIKeyCookie):
@@ -110,6 +111,8 @@ class HousingOut(Schema):
     occupancy: str
     occupancy_label: str
     occupancy_intended: str
+    actual_dpe: str
+    precisions: list[int]
     data_file_years: list[str]
     owners: list[OwnerLinkOut]
 
@@ -128,6 +131,7 @@ class OwnerOut(Schema):
     birth_date: datetime.date | None
     kind: str
     address: str
+    postal_address: str
     do_not_contact: bool
     housing: list[OwnerHousingOut]
 
@@ -186,6 +190,8 @@ def housing_map(request, zoom: float = 10, bbox: str = ""):
 
 @api.get("/housing/{housing_id}", response=HousingOut, summary="Un logement et ses propriétaires")
 def housing_detail(request, housing_id: int):
+    """status, sub_status, occupancy, occupancy_intended, actual_dpe and precisions are what
+    PATCH /housing/{id} takes in `expected` to refuse overwriting another user's change."""
     links = HousingOwner.objects.select_related("owner").order_by("-rank")
     housing = (
         Housing.objects.visible_to(request.user)
@@ -198,6 +204,7 @@ def housing_detail(request, housing_id: int):
     active_first = sorted(housing.owner_links.all(), key=lambda link: (link.rank < 1, abs(link.rank)))
     return {
         **{field: getattr(housing, field) for field in HousingOut.model_fields if hasattr(housing, field)},
+        "precisions": housing_snapshot(housing)["precision_ids"],
         "address": housing.address_dgfip,
         "status_label": housing.get_status_display(),
         "occupancy_label": housing.get_occupancy_display(),
@@ -231,6 +238,7 @@ def owner_detail(request, owner_id: int):
         "birth_date": owner.birth_date,
         "kind": owner.kind,
         "address": owner.address_dgfip,
+        "postal_address": owner.postal_address,
         "do_not_contact": owner.do_not_contact,
         "housing": [
             {

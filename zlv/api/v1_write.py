@@ -19,7 +19,7 @@ from zlv.accounts.selectors import can_write
 from zlv.housing import services
 from zlv.housing.filters import parse_filters
 from zlv.housing.models import BulkUpdateJob, Housing
-from zlv.housing.services import UNSET, HousingUpdateError
+from zlv.housing.services import UNSET, HousingConflictError, HousingUpdateError
 
 
 class WriteTokenAuth(HttpBearer):
@@ -54,6 +54,31 @@ class WriteSessionAuth(APIKeyCookie):
 router = Router(auth=[WriteTokenAuth(), WriteSessionAuth()], tags=["Écriture"])
 
 
+class HousingExpectedIn(Schema):
+    """The values the client read (GET /housing/{id}), to detect another user's change since."""
+
+    status: int | None = None
+    sub_status: str | None = None
+    occupancy: str | None = None
+    occupancy_intended: str | None = None
+    actual_dpe: str | None = None
+    precisions: list[int] | None = None
+
+    def as_version(self) -> dict:
+        """The form of services.housing_snapshot, with only the values given."""
+        version: dict[str, Any] = {}
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            if name == "precisions":
+                version["precision_ids"] = sorted(value or [])
+            elif name == "status":
+                if value is not None:
+                    version["status"] = value
+            else:
+                version[name] = value or ""
+        return version
+
+
 class HousingPatchIn(Schema):
     status: int | None = None
     sub_status: str | None = None
@@ -62,6 +87,7 @@ class HousingPatchIn(Schema):
     actual_dpe: str | None = None
     precisions: list[int] | None = None
     note: str | None = None
+    expected: HousingExpectedIn | None = None
 
 
 class HousingPatchOut(Schema):
@@ -121,11 +147,16 @@ def _unprocessable(error: HousingUpdateError):
 
 @router.patch(
     "/housing/{int:housing_id}",
-    response={200: HousingPatchOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: HousingPatchOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Modifier le suivi, l’occupation, le DPE ou les précisions d’un logement",
 )
 def housing_patch(request, housing_id: int, payload: HousingPatchIn):
-    """Only the fields sent are changed; `precisions` replaces the dwelling's list; `note` is added."""
+    """Only the fields sent are changed; `precisions` replaces the dwelling's list; `note` is added.
+
+    `expected` (optional) holds the values read with GET /housing/{id} (status, sub_status,
+    occupancy, occupancy_intended, actual_dpe, precisions): if another user changed one of the
+    fields sent since, the answer is 409 naming them and nothing is saved, not even the note.
+    """
     _check_write(request)
     housing = Housing.objects.visible_to(request.user).filter(pk=housing_id).first()
     if housing is None:
@@ -140,10 +171,15 @@ def housing_patch(request, housing_id: int, payload: HousingPatchIn):
         arguments["status"] = None
     if "precisions" in sent:
         arguments["precision_ids"] = payload.precisions or []
+    if payload.expected is not None:
+        arguments["expected_version"] = payload.expected.as_version()
+        arguments["refuse_conflicts"] = True
     try:
         result = services.housing_update(housing=housing, by=request.user, **arguments)
         if payload.note and payload.note.strip():
             services.note_create(housing=result.housing, by=request.user, content=payload.note)
+    except HousingConflictError as error:
+        return Status(409, {"detail": error.summary(), "errors": error.errors})
     except HousingUpdateError as error:
         return _unprocessable(error)
     updated = result.housing

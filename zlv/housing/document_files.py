@@ -2,12 +2,19 @@
 agree with the file name's extension — a browser's Content-Type or an extension alone proves nothing.
 """
 
+import io
 import zipfile
 from dataclasses import dataclass
 
+import pillow_heif
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()
 
 # Overridable in settings (tests use a small one).
 DEFAULT_MAX_SIZE_BYTES = 25 * 1024 * 1024
@@ -36,6 +43,9 @@ HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 # Office Open XML: the folder of the main part tells the application.
 OOXML_FOLDERS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+# JPEG copies of pictures browsers cannot draw (Document.has_converted_preview).
+PREVIEW_MAX_SIDE = 1600
+PREVIEW_JPEG_QUALITY = 85
 
 
 @dataclass(frozen=True)
@@ -140,3 +150,30 @@ def check_upload(uploaded_file) -> CheckedFile:
         content_type=content_type,
         size_bytes=size,
     )
+
+
+class PreviewError(Exception):
+    """The picture cannot be decoded (damaged, or only its first bytes look like a picture)."""
+
+
+def jpeg_preview(document) -> bytes:
+    """A JPEG copy of a picture browsers cannot draw (HEIC), at most PREVIEW_MAX_SIDE pixels wide or
+    high. Converted once, then kept in the storage next to the original (`<name>.preview.jpg`)."""
+    name = preview_name(document.file.name)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as cached:
+            return cached.read()
+    try:
+        with document.file.open("rb") as original, Image.open(original, formats=["HEIF"]) as picture:
+            picture = ImageOps.exif_transpose(picture).convert("RGB")
+            picture.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+            buffer = io.BytesIO()
+            picture.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY, optimize=True)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
+        raise PreviewError(str(error)) from error
+    default_storage.save(name, ContentFile(buffer.getvalue()))
+    return buffer.getvalue()
+
+
+def preview_name(stored_name: str) -> str:
+    return f"{stored_name}.preview.jpg"

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from zlv.accounts.decorators import WRITE_DENIED_MESSAGE
 from zlv.accounts.selectors import can_write
-from zlv.housing.document_files import CheckedFile, check_upload, clean_filename, extension_of
+from zlv.housing.document_files import (
+    CheckedFile,
+    check_upload,
+    clean_filename,
+    extension_of,
+    preview_name,
+)
 from zlv.housing.enums import EventKind
 from zlv.housing.models import Document, Event, Housing, HousingDocument
 
@@ -196,6 +202,13 @@ def document_remove(*, document: Document, by) -> Document:
         )
         current.deleted_at = now
         current.save(update_fields=["deleted_at"])
-        stored_name = current.file.name
-        transaction.on_commit(lambda: default_storage.delete(stored_name))
+        stored_names = [current.file.name]
+        if current.has_converted_preview:
+            stored_names.append(preview_name(current.file.name))
+        transaction.on_commit(lambda: _delete_files(stored_names))
     return current
+
+
+def _delete_files(stored_names: list[str]) -> None:
+    for name in stored_names:
+        default_storage.delete(name)

@@ -154,6 +154,7 @@ class EventKind(models.TextChoices):
     HOUSING_GROUP_DETACHED = "housing:group-detached", "Retiré d’un groupe"
     HOUSING_GROUP_ARCHIVED = "housing:group-archived", "Groupe archivé"
     HOUSING_GROUP_REMOVED = "housing:group-removed", "Groupe supprimé"
+    HOUSING_REFERENT_UPDATED = "housing:referent-updated", "Agent référent mis à jour"
     HOUSING_DOCUMENT_ATTACHED = "housing:document-attached", "Document ajouté"
     HOUSING_DOCUMENT_DETACHED = "housing:document-detached", "Document retiré"
     HOUSING_DOCUMENT_REMOVED = "housing:document-removed", "Document supprimé"

@@ -181,6 +181,20 @@ class Housing(models.Model):
         return f"LOVAC ({', '.join(years)})" if years else ""
 
 
+def postal_address_label(line: str | None, postal_code: str | None, city: str | None) -> str:
+    """One line for a postal address (also used by exports, which read the columns, not owners)."""
+    if not line:
+        return ""
+    return f"{line}, {postal_code} {city}".strip()
+
+
+def mailing_address_label(
+    *, line: str | None, postal_code: str | None, city: str | None, fiscal: str | None
+) -> str:
+    """Where a letter goes: the postal address an agent typed, else the fiscal (DGFiP) one."""
+    return postal_address_label(line, postal_code, city) or fiscal or ""
+
+
 class Owner(models.Model):
     # Unique through Meta.constraints (no LIKE twin index): the import matches owners on it.
     # NULL, not "", for owners without a DGFiP id, so that uniqueness ignores them.
@@ -188,6 +202,15 @@ class Owner(models.Model):
     full_name = models.CharField("nom complet", max_length=300)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     address_dgfip = models.CharField("adresse DGFiP", max_length=500, blank=True)
+    # Postal address typed by an agent (where letters reach the owner), kept apart from the fiscal
+    # one: the LOVAC import never writes it. Database defaults: the import's INSERT does not list it.
+    postal_address_line = models.CharField(
+        "numéro et voie (adresse postale)", max_length=300, blank=True, default="", db_default=""
+    )
+    postal_code = models.CharField("code postal", max_length=5, blank=True, default="", db_default="")
+    postal_city = models.CharField(
+        "commune (adresse postale)", max_length=100, blank=True, default="", db_default=""
+    )
     additional_address = models.CharField("complément d'adresse", max_length=300, blank=True)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
@@ -207,10 +230,38 @@ class Owner(models.Model):
                 name="owner_unique_idpersonne",
                 violation_error_message="Un propriétaire porte déjà cet identifiant personne.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(postal_code="") | models.Q(postal_code__regex=r"^[0-9]{5}$"),
+                name="owner_postal_code_valid",
+                violation_error_message="Le code postal doit comporter 5 chiffres.",
+            ),
+            # All three parts of the postal address, or none.
+            models.CheckConstraint(
+                condition=models.Q(postal_address_line="", postal_code="", postal_city="")
+                | (~models.Q(postal_address_line="") & ~models.Q(postal_code="") & ~models.Q(postal_city="")),
+                name="owner_postal_address_complete",
+                violation_error_message=(
+                    "L'adresse postale doit comporter la voie, le code postal et la commune."
+                ),
+            ),
         ]
 
     def __str__(self):
         return self.full_name
+
+    @property
+    def postal_address(self) -> str:
+        """'12 rue de la Paix, 59500 Douai', or "" when none was typed."""
+        return postal_address_label(self.postal_address_line, self.postal_code, self.postal_city)
+
+    @property
+    def mailing_address(self) -> str:
+        return mailing_address_label(
+            line=self.postal_address_line,
+            postal_code=self.postal_code,
+            city=self.postal_city,
+            fiscal=self.address_dgfip,
+        )
 
     @property
     def display_name(self) -> str:
@@ -438,8 +489,13 @@ class Document(models.Model):
 
     @property
     def is_image_previewable(self) -> bool:
-        """Images every browser draws (HEIC is not one of them)."""
-        return self.content_type in ("image/jpeg", "image/png", "image/webp")
+        """Images shown in the page: those browsers draw, and HEIC through a JPEG copy."""
+        return self.content_type in ("image/jpeg", "image/png", "image/webp", "image/heic")
+
+    @property
+    def has_converted_preview(self) -> bool:
+        """Previewed through a JPEG copy (browsers do not draw HEIC); downloaded as sent."""
+        return self.content_type == "image/heic"
 
     @property
     def is_pdf(self) -> bool:

@@ -37,6 +37,8 @@ RANK_CHOICE_LABELS = {
     OwnerRank.DECEASED: "Propriétaire décédé",
 }
 PHONE_PATTERN = re.compile(r"^\+?[0-9 .()\-]{6,30}$")
+POSTAL_CODE_PATTERN = re.compile(r"^[0-9]{5}$")
+POSTAL_FIELDS = ("postal_address_line", "postal_code", "postal_city")
 OWNER_MANUAL_SOURCE = "zlv"
 
 
@@ -78,8 +80,15 @@ def _check_rank(value) -> int:
 # ---- Contact of an owner ------------------------------------------------------------------------
 
 
-def _clean_contact(email, phone, additional_address) -> dict:
+def _clean_contact(email, phone, additional_address, postal_parts=UNSET) -> dict:
+    """Checked contact details, the arguments left UNSET omitted; `postal_parts` is the
+    (line, postal code, city) triple. OwnerEditError listing every refused field otherwise."""
     cleaned, errors = {}, {}
+    if postal_parts is not UNSET:
+        try:
+            cleaned.update(_clean_postal_address(*postal_parts))
+        except OwnerEditError as error:
+            errors.update(error.errors)
     if email is not UNSET:
         email = (email or "").strip()
         if email:
@@ -103,19 +112,73 @@ def _clean_contact(email, phone, additional_address) -> dict:
     return cleaned
 
 
+def _clean_postal_address(line, postal_code, city) -> dict:
+    """The three parts of a French postal address, all filled in or all empty (to remove it)."""
+    line = " ".join((line or "").split())
+    postal_code = "".join((postal_code or "").split())
+    city = " ".join((city or "").split())
+    errors = {}
+    if line or postal_code or city:
+        if not line:
+            errors["postal_address_line"] = (
+                "Veuillez saisir le numéro et la voie, par exemple 12 rue de la Paix."
+            )
+        elif len(line) > 300:
+            errors["postal_address_line"] = "Le numéro et la voie sont limités à 300 caractères."
+        if not postal_code:
+            errors["postal_code"] = "Veuillez saisir le code postal."
+        elif not POSTAL_CODE_PATTERN.match(postal_code):
+            errors["postal_code"] = "Le code postal doit comporter 5 chiffres, par exemple 59500."
+        if not city:
+            errors["postal_city"] = "Veuillez saisir la commune."
+        elif len(city) > 100:
+            errors["postal_city"] = "La commune est limitée à 100 caractères."
+    if errors:
+        raise OwnerEditError(errors)
+    return {"postal_address_line": line, "postal_code": postal_code, "postal_city": city}
+
+
 CONTACT_EVENT_KEYS = {
     "email": "email",
     "phone": "phone",
     "additional_address": "additionalAddress",
     "do_not_contact": "doNotContact",
+    # The three parts of the postal address are recorded as one label.
+    "postal_address_line": "postalAddress",
+    "postal_code": "postalAddress",
+    "postal_city": "postalAddress",
 }
 
 
+def _contact_event_values(owner: Owner, names: list[str]) -> dict:
+    return {
+        CONTACT_EVENT_KEYS[name]: owner.postal_address or None
+        if name in POSTAL_FIELDS
+        else getattr(owner, name)
+        for name in names
+    }
+
+
 def owner_update_contact(
-    *, owner: Owner, by, email=UNSET, phone=UNSET, additional_address=UNSET, do_not_contact=UNSET
+    *,
+    owner: Owner,
+    by,
+    email=UNSET,
+    phone=UNSET,
+    additional_address=UNSET,
+    postal_address_line=UNSET,
+    postal_code=UNSET,
+    postal_city=UNSET,
+    do_not_contact=UNSET,
 ) -> list[str]:
-    """Change an owner's contact details; arguments left UNSET are kept. Returns the fields changed."""
-    cleaned = _clean_contact(email, phone, additional_address)
+    """Change an owner's contact details; arguments left UNSET are kept (the three parts of the postal
+    address go together). Returns the fields changed; one `owner:updated` event records them."""
+    postal_parts = (postal_address_line, postal_code, postal_city)
+    if all(part is UNSET for part in postal_parts):
+        postal_parts = UNSET
+    elif any(part is UNSET for part in postal_parts):
+        raise TypeError("postal_address_line, postal_code and postal_city are given together.")
+    cleaned = _clean_contact(email, phone, additional_address, postal_parts)
     if do_not_contact is not UNSET:
         cleaned["do_not_contact"] = bool(do_not_contact)
     with transaction.atomic():
@@ -123,12 +186,10 @@ def owner_update_contact(
         changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
         if not changed:
             return []
-        old = {"name": current.full_name}
-        new = {"name": current.full_name}
+        old = {"name": current.full_name, **_contact_event_values(current, changed)}
         for name in changed:
-            old[CONTACT_EVENT_KEYS[name]] = getattr(current, name)
-            new[CONTACT_EVENT_KEYS[name]] = cleaned[name]
             setattr(current, name, cleaned[name])
+        new = {"name": current.full_name, **_contact_event_values(current, changed)}
         current.updated_at = timezone.now()
         current.save(update_fields=[*changed, "updated_at"])
         Event.objects.create(
@@ -330,13 +391,15 @@ def owner_create(
     by,
     full_name: str,
     birth_date: datetime.date | None = None,
-    address: str = "",
+    postal_address_line: str = "",
+    postal_code: str = "",
+    postal_city: str = "",
     additional_address: str = "",
     email: str = "",
     phone: str = "",
     kind: str = "",
 ) -> Owner:
-    """An owner entered by hand (no DGFiP id); `address` is the postal address."""
+    """An owner entered by hand: no DGFiP id nor fiscal address, only the postal address typed."""
     errors = {}
     full_name = " ".join((full_name or "").split())
     if not full_name:
@@ -345,13 +408,12 @@ def owner_create(
         errors["full_name"] = "Le nom est limité à 300 caractères."
     if birth_date and birth_date > timezone.localdate():
         errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
-    address = " ".join((address or "").split())
-    if len(address) > 500:
-        errors["address"] = "L’adresse est limitée à 500 caractères."
     if kind and kind not in OwnerKind.values:
         errors["kind"] = "Type de propriétaire inconnu."
     try:
-        contact = _clean_contact(email, phone, additional_address)
+        contact = _clean_contact(
+            email, phone, additional_address, (postal_address_line, postal_code, postal_city)
+        )
     except OwnerEditError as error:
         errors.update(error.errors)
     if errors:
@@ -360,7 +422,6 @@ def owner_create(
         owner = Owner.objects.create(
             full_name=full_name,
             birth_date=birth_date,
-            address_dgfip=address,
             kind=kind,
             data_source=OWNER_MANUAL_SOURCE,
             **contact,
@@ -374,7 +435,7 @@ def owner_create(
                 "birthdate": birth_date.isoformat() if birth_date else None,
                 "email": owner.email or None,
                 "phone": owner.phone or None,
-                "address": owner.address_dgfip or None,
+                "postalAddress": owner.postal_address or None,
                 "additionalAddress": owner.additional_address or None,
             },
             created_by=by,

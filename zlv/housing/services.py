@@ -83,6 +83,21 @@ class HousingUpdateForbiddenError(HousingUpdateError):
     """A bulk edit that would undo the follow-up of dwellings already contacted in a campaign."""
 
 
+class HousingConflictError(HousingUpdateError):
+    """Fields another user changed since the caller read them (`errors`: field → why); nothing saved."""
+
+    def summary(self) -> str:
+        names = ", ".join(_lower_first(FIELD_LABELS[name]) for name in self.errors)
+        return (
+            f"Ce logement a été modifié par une autre personne depuis votre lecture ({names}) : "
+            "rien n’a été enregistré. Relisez le logement puis renvoyez vos modifications."
+        )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 @dataclass
 class HousingUpdateResult:
     housing: Housing
@@ -239,13 +254,15 @@ def housing_update(
     actual_dpe=UNSET,
     precision_ids=UNSET,
     expected_version: dict | None = None,
+    refuse_conflicts: bool = False,
 ) -> HousingUpdateResult:
     """Change the follow-up of one dwelling; arguments left UNSET are kept.
 
     `expected_version` holds the values the form was loaded with (see housing_snapshot). A field
     that another user changed since then is refused if this form changes it too (reported in
     `conflicts`, the other fields are saved); a field this form left as loaded keeps the current
-    value, whoever set it. Without it, the given values win.
+    value, whoever set it. Without it, the given values win. With `refuse_conflicts` (the API), any
+    conflict raises HousingConflictError and nothing is saved.
     """
     expected = expected_version or {}
     result = HousingUpdateResult(housing=housing)
@@ -340,6 +357,9 @@ def housing_update(
                 events += precision_events
                 result.changed.append("precisions")
 
+        if refuse_conflicts and result.conflicts:
+            # Raised inside the transaction: the précisions already written are rolled back too.
+            raise HousingConflictError(result.conflicts)
         if update_fields or events:
             current.updated_at = now
             current.save(update_fields=[*update_fields, "updated_at"])
@@ -867,18 +887,46 @@ def note_create(*, housing: Housing, by, content: str) -> Note:
         return Note.objects.create(housing=housing, content=content, created_by=by)
 
 
-def note_update(*, note: Note, by, content: str) -> Note:
+class NoteConflictError(HousingUpdateError):
+    """The note was changed or deleted since the form was loaded; nothing saved. `note` is its current
+    state (None when deleted)."""
+
+    def __init__(self, errors: dict[str, str], note: Note | None):
+        super().__init__(errors)
+        self.note = note
+
+
+def note_update(*, note: Note, by, content: str, expected_updated_at=None) -> Note:
+    """Replace a note's text. `expected_updated_at` is the note's `updated_at` when the form was loaded:
+    if it changed since (another tab, an administrator), NoteConflictError and nothing is saved."""
     if not note_can_change(note, by):
         raise PermissionDenied(
             "Seul l’auteur de la note ou un administrateur de la structure peut la modifier."
         )
     content = _check_note_content(content)
     with transaction.atomic():
-        note = Note.objects.select_for_update().get(pk=note.pk, deleted_at__isnull=True)
-        note.content = content
-        note.updated_at = timezone.now()
-        note.save(update_fields=["content", "updated_at"])
-    return note
+        current = Note.objects.select_for_update().filter(pk=note.pk, deleted_at__isnull=True).first()
+        if current is None:
+            raise NoteConflictError(
+                {
+                    "content": "Cette note a été supprimée entre-temps : "
+                    "votre modification n’a pas été enregistrée."
+                },
+                None,
+            )
+        if expected_updated_at is not None and current.updated_at != expected_updated_at:
+            when = date_format(timezone.localtime(current.updated_at), "j F Y à H:i")
+            raise NoteConflictError(
+                {
+                    "content": f"Cette note a été modifiée le {when}, après l’ouverture de ce formulaire : "
+                    "votre modification n’a pas été enregistrée."
+                },
+                current,
+            )
+        current.content = content
+        current.updated_at = timezone.now()
+        current.save(update_fields=["content", "updated_at"])
+    return current
 
 
 def note_delete(*, note: Note, by) -> Note:

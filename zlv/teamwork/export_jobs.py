@@ -1,14 +1,17 @@
 """Background XLSX exports: an ExportJob recorded by the request, written by the task worker under
-MEDIA_ROOT/exports/ with its progress, downloaded by its author from the job page."""
+MEDIA_ROOT/exports/ with its progress, downloaded by its author from the job page, and purged with
+its file after settings.EXPORT_RETENTION_DAYS (personal data must not pile up on disk)."""
 
 import contextlib
 import dataclasses
+import datetime
 import logging
 import os
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,6 +57,9 @@ def export_job_start(
     from zlv.teamwork.tasks import export_run
 
     transaction.on_commit(lambda: export_run.enqueue(job_id=job.pk))
+    # Each new export clears the expired ones, so that no scheduler is needed; a failure there must
+    # not cost the user their export.
+    transaction.on_commit(export_jobs_purge, robust=True)
     return job
 
 
@@ -126,3 +132,43 @@ def _finish(job: ExportJob, status: str, **fields) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
+
+
+# ---- Retention ---------------------------------------------------------------------------------
+
+EXPORTS_FOLDER = "exports"
+
+
+@dataclasses.dataclass
+class PurgeSummary:
+    jobs: int = 0
+    files: int = 0
+
+
+def export_jobs_purge(*, now: datetime.datetime | None = None, dry_run: bool = False) -> PurgeSummary:
+    """Delete the export jobs created more than EXPORT_RETENTION_DAYS ago with their files, and the
+    files of that age no job refers to (left by an interrupted worker)."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    with transaction.atomic():
+        expired = dict(ExportJob.objects.filter(created_at__lt=cutoff).values_list("pk", "file"))
+        referenced = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
+        orphans = [name for name in _stored_exports(cutoff) if name not in referenced]
+        files = [name for name in expired.values() if name] + orphans
+        if not dry_run:
+            ExportJob.objects.filter(pk__in=expired).delete()
+            transaction.on_commit(lambda: _delete_stored(files))
+    return PurgeSummary(jobs=len(expired), files=len(files))
+
+
+def _stored_exports(cutoff: datetime.datetime) -> list[str]:
+    """Names of the export files last written before `cutoff`."""
+    if not default_storage.exists(EXPORTS_FOLDER):
+        return []
+    _, files = default_storage.listdir(EXPORTS_FOLDER)
+    names = [f"{EXPORTS_FOLDER}/{file}" for file in files]
+    return [name for name in names if default_storage.get_modified_time(name) < cutoff]
+
+
+def _delete_stored(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -1,9 +1,10 @@
 """Exports of a selection or a group of dwellings: CSV streamed, XLSX written with xlsxwriter.
 
 Columns follow DOMAIN §5.1 (dwelling columns, then the primary owner's), with French headers and
-labels rather than codes. A "mailing" export (?purpose=courrier) leaves out the dwellings a letter
-cannot reach — no primary owner, or a primary owner who asked not to be contacted — and says how
-many in its last line (CSV) or in a second sheet (XLSX).
+labels rather than codes; "Adresse d’envoi du courrier" is the postal address typed by an agent when
+there is one, else the fiscal address. A "mailing" export (?purpose=courrier) leaves out the
+dwellings a letter cannot reach — no primary owner, or a primary owner who asked not to be
+contacted — and says how many in its last line (CSV) or in a second sheet (XLSX).
 
 Rows are read with a server-side cursor (`.iterator(chunk_size=…)`) so that memory stays flat
 whatever the size of the selection.
@@ -27,7 +28,7 @@ from zlv.accounts.models import User
 from zlv.geo.models import Commune
 from zlv.housing.enums import HousingKind, HousingStatus, Occupancy, OwnerKind, PrecisionCategory
 from zlv.housing.filters import HousingFilters
-from zlv.housing.models import HousingPrecision, Precision
+from zlv.housing.models import HousingPrecision, Precision, mailing_address_label
 from zlv.housing.selectors import filtered_housing
 from zlv.teamwork.enums import ExportPurpose
 from zlv.teamwork.models import Group, GroupHousing, HousingReferent
@@ -98,6 +99,7 @@ COLUMNS = (
     ("Date de naissance du propriétaire", 14, DATE),
     ("Type de propriétaire", 28, TEXT),
     ("Adresse LOVAC du propriétaire", 45, FREE_TEXT),
+    ("Adresse d’envoi du courrier", 45, FREE_TEXT),
     ("Complément d’adresse du propriétaire", 30, FREE_TEXT),
     ("Localisation du propriétaire", 30, TEXT),
     ("Ne pas contacter", 10, TEXT),
@@ -132,6 +134,9 @@ FIELDS = (
     "export_owner_birth_date",
     "export_owner_kind",
     "export_owner_address",
+    "export_owner_postal_line",
+    "export_owner_postal_code",
+    "export_owner_postal_city",
     "export_owner_additional_address",
     "export_owner_do_not_contact",
     "export_owner_locprop",
@@ -247,6 +252,9 @@ def _rows_queryset(queryset: QuerySet, establishment_id: int) -> QuerySet:
             export_owner_birth_date=F("export_primary__owner__birth_date"),
             export_owner_kind=F("export_primary__owner__kind"),
             export_owner_address=F("export_primary__owner__address_dgfip"),
+            export_owner_postal_line=F("export_primary__owner__postal_address_line"),
+            export_owner_postal_code=F("export_primary__owner__postal_code"),
+            export_owner_postal_city=F("export_primary__owner__postal_city"),
             export_owner_additional_address=F("export_primary__owner__additional_address"),
             export_owner_do_not_contact=F("export_primary__owner__do_not_contact"),
             export_owner_locprop=F("export_primary__locprop_source"),
@@ -341,6 +349,12 @@ def export_rows(
             row.export_owner_birth_date,
             OWNER_KIND_LABELS.get(owner_kind, NO_INFORMATION) if has_owner else "",
             row.export_owner_address or "",
+            mailing_address_label(
+                line=row.export_owner_postal_line,
+                postal_code=row.export_owner_postal_code,
+                city=row.export_owner_postal_city,
+                fiscal=row.export_owner_address,
+            ),
             row.export_owner_additional_address or "",
             RELATIVE_LOCATION_LABELS.get(row.export_owner_locprop, NO_INFORMATION) if has_owner else "",
             ("Oui" if row.export_owner_do_not_contact else "Non") if has_owner else "",

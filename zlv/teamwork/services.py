@@ -2,7 +2,8 @@
 
 Each service checks that its author may write for the establishment, works set-based (one
 INSERT … SELECT / DELETE … RETURNING whatever the size of the selection) and records the
-`housing:group-*` events (DOMAIN §6, payload {"name": group title}) in the same transaction.
+`housing:group-*` events (DOMAIN §6, payload {"name": group title}) or `housing:referent-updated`
+events in the same transaction.
 """
 
 import json
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from zlv.accounts.decorators import WRITE_DENIED_MESSAGE
+from zlv.accounts.models import Establishment, User
 from zlv.accounts.selectors import can_write
 from zlv.housing.enums import EventKind
 from zlv.housing.models import Event
@@ -27,7 +29,9 @@ from zlv.teamwork.selectors import SelectionError, is_member, selected_housing
 
 GROUP_HOUSING = GroupHousing._meta.db_table
 EVENT = Event._meta.db_table
+EVENT_COLUMNS = "kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id"
 REFERENT = HousingReferent._meta.db_table
+USER = User._meta.db_table
 
 
 class GroupError(SelectionError):
@@ -83,9 +87,8 @@ def _ids_sql(queryset: QuerySet) -> tuple[str, tuple]:
 
 def _group_events_sql(source: str) -> str:
     """INSERT of one event per dwelling id returned by the CTE `source`."""
-    columns = "kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id"
     return (
-        f"INSERT INTO {EVENT} ({columns}) "  # noqa: S608 — table and CTE names only
+        f"INSERT INTO {EVENT} ({EVENT_COLUMNS}) "  # noqa: S608 — table and CTE names only
         f"SELECT %s, housing_id, NULL, %s::jsonb, %s::jsonb, %s, %s, NULL FROM {source}"
     )
 
@@ -223,11 +226,26 @@ def group_delete(*, group: Group, by) -> str:
 # ---- Referents ---------------------------------------------------------------------------------
 
 
+# `housing:referent-updated` payloads: {"referent": agent's name, "establishment": its name}, or
+# NULL on the side where the dwelling had (or keeps) no referent. Names, not ids: the history must
+# read the same once the agent has left. One parameter: the establishment's name.
+REFERENT_PAYLOAD_SQL = (
+    "CASE WHEN {user}.id IS NULL THEN NULL ELSE jsonb_build_object("
+    "'referent', COALESCE(NULLIF(btrim({user}.first_name || ' ' || {user}.last_name), ''), {user}.email), "
+    "'establishment', %s::text) END"
+)
+
+
+def _establishment_name(establishment_id: int) -> str:
+    return Establishment.objects.values_list("name", flat=True).get(pk=establishment_id)
+
+
 def referent_assign(*, establishment, user_filters_selection, referent, by) -> int:
     """Make `referent` the agent following the selected dwellings of the author's perimeter for this
     establishment (replacing any other referent); returns the number of dwellings whose referent changed.
 
-    The referent must be a member of the establishment.
+    The referent must be a member of the establishment. Each change records a
+    `housing:referent-updated` event (former → new referent) in the same statement.
     """
     _check_author(establishment, by)
     establishment_id = getattr(establishment, "pk", establishment)
@@ -236,28 +254,82 @@ def referent_assign(*, establishment, user_filters_selection, referent, by) -> i
         raise ReferentError({"referent": "L’agent référent doit être membre de votre structure."})
     queryset = selected_housing(by, user_filters_selection)
     ids_sql, ids_params = _ids_sql(queryset)
+    name = _establishment_name(establishment_id)
+    now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        # The selection's current referents, locked: the `old` side of the events below is the one
+        # replaced (a concurrent assignment of the same dwellings waits for this transaction).
         cursor.execute(
             f"""
-            INSERT INTO {REFERENT} (establishment_id, housing_id, user_id, assigned_by_id, assigned_at)
-            SELECT %s, selection.id, %s, %s, %s FROM ({ids_sql}) AS selection (id)
-            ON CONFLICT (establishment_id, housing_id) DO UPDATE
-                SET user_id = EXCLUDED.user_id,
-                    assigned_by_id = EXCLUDED.assigned_by_id,
-                    assigned_at = EXCLUDED.assigned_at
-                WHERE {REFERENT}.user_id <> EXCLUDED.user_id
+            SELECT 1 FROM {REFERENT}
+             WHERE establishment_id = %s AND housing_id IN ({ids_sql})
+             ORDER BY housing_id FOR UPDATE
             """,  # noqa: S608 — see _attach
-            (establishment_id, referent_id, by.pk, timezone.now(), *ids_params),
+            (establishment_id, *ids_params),
+        )
+        cursor.execute(
+            f"""
+            WITH selection (id) AS ({ids_sql}),
+            previous AS (
+                SELECT housing_id, user_id FROM {REFERENT}
+                 WHERE establishment_id = %s AND housing_id IN (SELECT id FROM selection)
+            ), assigned AS (
+                INSERT INTO {REFERENT} (establishment_id, housing_id, user_id, assigned_by_id, assigned_at)
+                SELECT %s, id, %s, %s, %s FROM selection
+                ON CONFLICT (establishment_id, housing_id) DO UPDATE
+                    SET user_id = EXCLUDED.user_id,
+                        assigned_by_id = EXCLUDED.assigned_by_id,
+                        assigned_at = EXCLUDED.assigned_at
+                    WHERE {REFERENT}.user_id <> EXCLUDED.user_id
+                RETURNING housing_id
+            )
+            INSERT INTO {EVENT} ({EVENT_COLUMNS})
+            SELECT %s, assigned.housing_id, NULL, {REFERENT_PAYLOAD_SQL.format(user="former")},
+                   {REFERENT_PAYLOAD_SQL.format(user="chosen")}, %s, %s, NULL
+              FROM assigned
+              LEFT JOIN previous USING (housing_id)
+              LEFT JOIN {USER} former ON former.id = previous.user_id
+              JOIN {USER} chosen ON chosen.id = %s
+            """,  # noqa: S608 — see _attach
+            (
+                *ids_params,
+                establishment_id,
+                establishment_id,
+                referent_id,
+                by.pk,
+                now,
+                EventKind.HOUSING_REFERENT_UPDATED,
+                name,
+                name,
+                now,
+                by.pk,
+                referent_id,
+            ),
         )
         return cursor.rowcount
 
 
 def referent_clear(*, establishment, user_filters_selection, by) -> int:
-    """Remove the referent of the selected dwellings for this establishment; returns how many had one."""
+    """Remove the referent of the selected dwellings for this establishment; returns how many had one.
+    Each records a `housing:referent-updated` event (former referent → none)."""
     _check_author(establishment, by)
     establishment_id = getattr(establishment, "pk", establishment)
     queryset = selected_housing(by, user_filters_selection)
-    deleted, _ = HousingReferent.objects.filter(
-        establishment_id=establishment_id, housing__in=queryset.values("pk")
-    ).delete()
-    return deleted
+    ids_sql, ids_params = _ids_sql(queryset)
+    name = _establishment_name(establishment_id)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH cleared AS (
+                DELETE FROM {REFERENT}
+                 WHERE establishment_id = %s AND housing_id IN ({ids_sql})
+                RETURNING housing_id, user_id
+            )
+            INSERT INTO {EVENT} ({EVENT_COLUMNS})
+            SELECT %s, cleared.housing_id, NULL, {REFERENT_PAYLOAD_SQL.format(user="former")}, NULL,
+                   %s, %s, NULL
+              FROM cleared JOIN {USER} former ON former.id = cleared.user_id
+            """,  # noqa: S608 — see _attach
+            (establishment_id, *ids_params, EventKind.HOUSING_REFERENT_UPDATED, name, timezone.now(), by.pk),
+        )
+        return cursor.rowcount

@@ -8,16 +8,23 @@ otherwise); files are served by these views only, never from the media URL. Writ
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
 from zlv.accounts.decorators import WRITE_DENIED_MESSAGE, write_access_required
 from zlv.accounts.selectors import can_write
 from zlv.housing import document_selectors, document_services
-from zlv.housing.document_files import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL, max_size_bytes
+from zlv.housing.document_files import (
+    ACCEPT_ATTRIBUTE,
+    ACCEPTED_LABEL,
+    PreviewError,
+    jpeg_preview,
+    max_size_bytes,
+)
 from zlv.housing.record_selectors import housing_for_user
 
 PANEL_TEMPLATE = "records/_documents.html"
@@ -81,6 +88,10 @@ def _file_response(document, *, inline: bool) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=not inline, filename=document.filename, content_type=document.content_type
     )
+    return _private(response)
+
+
+def _private(response):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=600"
     return response
@@ -94,11 +105,21 @@ def housing_document_download(request, housing_id: int, document_id: int):
 
 @require_safe
 def housing_document_preview(request, housing_id: int, document_id: int):
-    """Shown in the page (images) or in a new tab (PDF); other types are only downloaded."""
+    """Shown in the page (images, HEIC as a JPEG copy) or in a new tab (PDF); other types are only
+    downloaded."""
     _, document = document_selectors.housing_document_for_user(request.user, housing_id, document_id)
     if not (document.is_image_previewable or document.is_pdf):
         raise Http404("Aucun aperçu pour ce type de document.")
-    return _file_response(document, inline=True)
+    if not document.has_converted_preview:
+        return _file_response(document, inline=True)
+    try:
+        preview = jpeg_preview(document)
+    except PreviewError:
+        raise Http404("Aperçu impossible : l’image ne peut pas être lue.") from None
+    response = HttpResponse(preview, content_type="image/jpeg")
+    stem = document.filename.rpartition(".")[0] or document.filename
+    response["Content-Disposition"] = content_disposition_header(False, f"{stem}.jpg")
+    return _private(response)
 
 
 def _action_context(housing, document, *, errors=(), value=None) -> dict:

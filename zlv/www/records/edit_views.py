@@ -18,7 +18,7 @@ from zlv.accounts.selectors import can_write
 from zlv.housing import record_selectors, services
 from zlv.housing.enums import SUB_STATUSES, HousingStatus
 from zlv.housing.models import Housing, Note
-from zlv.housing.services import HousingUpdateError
+from zlv.housing.services import HousingUpdateError, NoteConflictError
 from zlv.www.records import presenters
 from zlv.www.records.forms import HousingEditForm, NoteForm, precision_catalogue, precision_sections
 
@@ -260,11 +260,13 @@ def housing_note_create(request, housing_id: int):
     return render(request, "records/note_form_page.html", {"housing": housing, "form": form}, status=422)
 
 
-def _note_context(note, form=None) -> dict:
+def _note_context(note, form=None, *, newer_note=None) -> dict:
+    """`newer_note`: the current version of a note changed since the form was loaded."""
     return {
         "note": note,
         "housing": note.housing,
-        "form": form or NoteForm(initial={"content": note.content}),
+        "form": form or NoteForm(initial={"content": note.content, "version": note.updated_at.isoformat()}),
+        "newer_note": newer_note,
         "entry_id": f"note-{note.pk}",
         "record_url": reverse("housing_record", args=[note.housing_id]) + "?type=note",
     }
@@ -282,13 +284,28 @@ def note_edit(request, note_id: int):
     if request.method != "POST":
         return render(request, template, _note_context(note))
     form = NoteForm(request.POST)
+    conflict, newer_note = False, None
     if form.is_valid():
         try:
-            services.note_update(note=note, by=request.user, content=form.cleaned_data["content"])
+            services.note_update(
+                note=note,
+                by=request.user,
+                content=form.cleaned_data["content"],
+                expected_updated_at=form.cleaned_data["version"],
+            )
+        except NoteConflictError as error:
+            form.add_error("content", error.errors["content"])
+            conflict, newer_note = True, error.note
+            if newer_note is not None:
+                # Saving again, after reading the newer version, replaces it on purpose.
+                form.data = form.data.copy()
+                form.data["version"] = newer_note.updated_at.isoformat()
         except HousingUpdateError as error:
             form.add_error("content", error.errors.get("content", "Note invalide."))
     if not form.is_valid():
-        response = render(request, template, _note_context(note, form), status=422)
+        # 200 for htmx, which swaps no 4xx response (the message must show next to the form).
+        status = 200 if request.htmx else (409 if conflict else 422)
+        response = render(request, template, _note_context(note, form, newer_note=newer_note), status=status)
         return retarget(response, f"#note-{note.pk}") if request.htmx else response
     if request.htmx:
         return _history_panel(request, note.housing, note_message="La note a bien été modifiée.")

@@ -1,5 +1,6 @@
 """Forms of the dwelling edit panel, the bulk edit and the notes (rendered by hand in DSFR markup)."""
 
+import datetime
 import json
 
 from django import forms
@@ -200,3 +201,13 @@ class NoteForm(forms.Form):
             "max_length": f"La note est limitée à {NOTE_MAX_LENGTH} caractères.",
         },
     )
+    # The note's `updated_at` when the edit form was loaded (ISO 8601), to refuse overwriting a newer
+    # version; absent from the creation form.
+    version = forms.CharField(required=False)
+
+    def clean_version(self) -> datetime.datetime | None:
+        try:
+            version = datetime.datetime.fromisoformat(self.cleaned_data.get("version") or "")
+        except ValueError:
+            return None
+        return version if version.tzinfo is not None else None

@@ -8,7 +8,15 @@ from zlv.housing.owner_services import RANK_CHOICE_LABELS
 RANK_CHOICES = [(str(int(rank)), label) for rank, label in RANK_CHOICE_LABELS.items()]
 
 
-class OwnerContactForm(forms.Form):
+class PostalAddressFields(forms.Form):
+    """The owner's postal address, typed by an agent (checked by owner_services)."""
+
+    postal_address_line = forms.CharField(label="Numéro et voie", required=False, max_length=300)
+    postal_code = forms.CharField(label="Code postal", required=False, max_length=10)
+    postal_city = forms.CharField(label="Commune", required=False, max_length=100)
+
+
+class OwnerContactForm(PostalAddressFields):
     email = forms.CharField(label="Adresse e-mail", required=False, max_length=254)
     phone = forms.CharField(label="Numéro de téléphone", required=False, max_length=30)
     additional_address = forms.CharField(label="Complément d’adresse", required=False, max_length=300)
@@ -26,7 +34,7 @@ class OwnerAttachForm(forms.Form):
     q = forms.CharField(required=False)
 
 
-class OwnerCreateForm(forms.Form):
+class OwnerCreateForm(PostalAddressFields):
     full_name = forms.CharField(
         label="Nom et prénom",
         max_length=300,
@@ -40,7 +48,6 @@ class OwnerCreateForm(forms.Form):
     kind = forms.ChoiceField(
         label="Type de propriétaire", required=False, choices=[("", "Pas d’information"), *OwnerKind.choices]
     )
-    address = forms.CharField(label="Adresse postale", required=False, max_length=500)
     additional_address = forms.CharField(label="Complément d’adresse", required=False, max_length=300)
     email = forms.CharField(label="Adresse e-mail", required=False, max_length=254)
     phone = forms.CharField(label="Numéro de téléphone", required=False, max_length=30)

@@ -50,6 +50,9 @@ def owner_contact_edit(request, owner_id: int):
             "email": owner.email,
             "phone": owner.phone,
             "additional_address": owner.additional_address,
+            "postal_address_line": owner.postal_address_line,
+            "postal_code": owner.postal_code,
+            "postal_city": owner.postal_city,
             "do_not_contact": owner.do_not_contact,
         },
     )

@@ -190,6 +190,7 @@ OWNER_FIELD_LABELS = {
     "name": "nom",
     "birthdate": "date de naissance",
     "address": "adresse fiscale",
+    "postalAddress": "adresse postale",
     "additionalAddress": "complément d’adresse",
     "email": "adresse e-mail",
     "phone": "téléphone",
@@ -324,6 +325,20 @@ def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:
             return f"a archivé le groupe « {old.get('name', '')} » dans lequel le logement se trouvait", []
         case EventKind.HOUSING_GROUP_REMOVED:
             return f"a supprimé le groupe « {old.get('name', '')} » dans lequel le logement se trouvait", []
+        case EventKind.HOUSING_REFERENT_UPDATED:
+            if not new:
+                sentence = "a retiré l’agent référent de ce logement"
+            elif not old:
+                sentence = "a désigné un agent référent pour ce logement"
+            else:
+                sentence = "a changé l’agent référent de ce logement"
+            details = [
+                f"Agent référent : {old.get('referent') or 'aucun'} → {new.get('referent') or 'aucun'}"
+            ]
+            establishment = new.get("establishment") or old.get("establishment")
+            if establishment:
+                details.append(f"Structure : {establishment}")
+            return sentence, details
         case EventKind.HOUSING_UPDATED:
             return "a mis à jour les informations du logement", _changes(
                 old, new, {"actualEnergyConsumption": "Étiquette DPE renseignée"}

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from zlv.accounts.selectors import can_write
 from zlv.housing import record_selectors
 from zlv.housing.enums import OwnerRank
 from zlv.teamwork.selectors import housing_teamwork
@@ -89,6 +90,7 @@ def owner_record(request, owner_id: int):
         "age": presenters.age_of(owner.birth_date),
         "dwellings": dwellings,
         "active_count": sum(1 for dwelling in dwellings if dwelling["is_active"]),
+        "can_write": can_write(request.user),
         "breadcrumb": {
             "root_dir": "/",
             "links": [{"url": reverse("housing_list"), "title": "Parc de logements"}],

@@ -4,7 +4,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from zlv.accounts.enums import Role
-from zlv.accounts.services import establishment_for_territory, member_add, password_setup_path
+from zlv.accounts.services import (
+    absolute_url,
+    establishment_for_territory,
+    member_add,
+    password_setup_path,
+    password_setup_send,
+)
 from zlv.geo.selectors import UnknownTerritory
 
 
@@ -18,9 +24,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", default="", help="Nom de la structure (par défaut : celui du territoire)"
         )
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="Adresse du service")
+        parser.add_argument(
+            "--send-email",
+            action="store_true",
+            help="Envoyer aussi par e-mail à l'utilisateur le lien pour choisir son mot de passe",
+        )
+        parser.add_argument(
+            "--base-url", default="", help="Adresse du service dans les liens (par défaut : SITE_URL)"
+        )
 
-    def handle(self, *, territory, user, role, name, base_url, **options):
+    def handle(self, *, territory, user, role, name, send_email, base_url, **options):
         try:
             establishment = establishment_for_territory(territory=territory, name=name)
         except UnknownTerritory as error:
@@ -30,6 +43,13 @@ class Command(BaseCommand):
             f"Structure « {establishment.name} » ({establishment.communes.count()} communes) : "
             f"{member.email} y est {Role(role).label.lower()}."
         )
-        if not settings.DEMO_MODE and not member.has_usable_password():
-            link = base_url.rstrip("/") + password_setup_path(member)
+        if settings.DEMO_MODE or member.has_usable_password():
+            return
+        if send_email:
+            password_setup_send(user=member, establishment=establishment, site_url=base_url)
+            self.stdout.write(
+                f"Un e-mail avec le lien pour choisir son mot de passe a été envoyé à {member.email}."
+            )
+        else:
+            link = absolute_url(password_setup_path(member), site_url=base_url)
             self.stdout.write(f"Lien pour choisir son mot de passe (à transmettre à l'utilisateur) : {link}")
