@@ -215,12 +215,19 @@ def test_unknown_owner_is_refused(agent, housing, owners):
 
 def test_multi_owner_flag_follows_primary_rights(agent, douai, housing, owners):
     primary, second, _ = owners
-    HousingOwnerFactory(housing=HousingFactory(geo_code="59178"), owner=second, rank=1)
+    other = HousingFactory(geo_code="59178")
+    HousingOwnerFactory(housing=other, owner=second, rank=1)
 
     owner_services.housing_owners_update(housing=housing, ranks={primary.pk: 0}, by=agent)
 
     second.refresh_from_db()
     assert second.is_multi_owner
+    # The copies on both dwellings of `second` follow (read by the list's owner filters).
+    housing.refresh_from_db()
+    other.refresh_from_db()
+    assert (housing.primary_owner_id, housing.primary_owner_multi) == (second.pk, True)
+    assert (other.primary_owner_multi, other.primary_owner_kind) == (True, second.kind)
+    assert housing.owner_count == 2
 
 
 # ---- Attach and create -------------------------------------------------------------------------

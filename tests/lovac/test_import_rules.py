@@ -349,3 +349,57 @@ def test_dwellings_carry_their_primary_owner_after_import_and_reimport(communes,
         primary = HousingOwner.objects.get(housing=housing, rank=1)
         assert housing.primary_owner_id == primary.owner_id
     assert Housing.objects.filter(primary_owner__idpersonne="P0000009").count() == 1
+
+
+def assert_copies_match_rights():
+    """Every dwelling's copies equal what its rights and owners say (zlv/housing/primary_owner.py)."""
+    from zlv.housing.models import Housing, HousingOwner
+
+    for housing in Housing.objects.all():
+        links = list(HousingOwner.objects.filter(housing=housing, rank__gte=1).select_related("owner"))
+        primary = next((link for link in links if link.rank == 1), None)
+        owner = primary.owner if primary else None
+        assert (
+            housing.primary_owner_id,
+            housing.primary_owner_kind,
+            housing.primary_owner_birth_date,
+            housing.primary_owner_multi,
+            housing.primary_owner_location,
+            housing.owner_count,
+        ) == (
+            owner.pk if owner else None,
+            owner.kind if owner else "",
+            owner.birth_date if owner else None,
+            owner.is_multi_owner if owner else False,
+            primary.locprop_source if primary else None,
+            len(links),
+        ), housing.local_id
+
+
+def test_owner_copies_follow_rights_and_owners_across_imports(communes, tmp_path):
+    from zlv.housing.models import Housing, Owner
+
+    import_file(
+        tmp_path,
+        [
+            lovac_row(1, ff_idpersonne_1="P0000001", ff_ddenom_2="MARTIN/PAUL", ff_idpersonne_2="P0000002"),
+            lovac_row(2, ff_idpersonne_1="P0000003", ff_locprop_1="1"),
+        ],
+    )
+    assert_copies_match_rights()
+    assert Housing.objects.get(local_id="590000000001").owner_count == 2
+    # Next file: P0000001 is born on another day and becomes primary owner of dwelling 2 as well
+    # (a multi-owner now, so dwelling 1's copy changes too); dwelling 2's owner lives elsewhere.
+    import_file(
+        tmp_path,
+        [
+            lovac_row(1, ff_idpersonne_1="P0000001", ff_jdatnss_1="03/04/1961"),
+            lovac_row(2, ff_idpersonne_1="P0000001", ff_jdatnss_1="03/04/1961", ff_locprop_1="4"),
+        ],
+        name="lovac-2.csv",
+    )
+    assert_copies_match_rights()
+    first = Housing.objects.get(local_id="590000000001")
+    assert (first.primary_owner_multi, first.owner_count) == (True, 1)
+    assert first.primary_owner_birth_date == Owner.objects.get(idpersonne="P0000001").birth_date
+    assert str(first.primary_owner_birth_date) == "1961-04-03"

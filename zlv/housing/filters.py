@@ -543,24 +543,24 @@ def _mutation_types(selected) -> Q:
 def _primary_owner_conditions(filters: HousingFilters, today: datetime.date) -> Q | None:
     """Owner filters apply to the primary owner (rank 1).
 
-    Owner fields are read through `Housing.primary_owner` (a join on one row per dwelling); the
-    location of the rank-1 right is copied on the dwelling (see zlv/housing/primary_owner.py).
+    They read the copies of the primary owner's fields on the dwelling row (see
+    zlv/housing/primary_owner.py): no join with 200 000 owners.
     """
     owner = Q()
     used = False
     if filters.owner_kinds:
         used = True
         kinds = [kind for kind in filters.owner_kinds if kind != NULL]
-        kind_condition = Q(primary_owner__kind__in=kinds)
+        kind_condition = Q(primary_owner_kind__in=kinds)
         if NULL in filters.owner_kinds:
-            kind_condition |= Q(primary_owner__kind="")
+            kind_condition |= Q(primary_owner_kind="")
         owner &= kind_condition
     if filters.owner_ages:
         used = True
         owner &= _owner_ages(filters.owner_ages, today)
     if filters.multi_owners:
         used = True
-        owner &= Q(primary_owner__is_multi_owner__in=filters.multi_owners)
+        owner &= Q(primary_owner_multi__in=filters.multi_owners)
     if filters.owner_ids:
         used = True
         owner &= Q(primary_owner_id__in=filters.owner_ids)
@@ -580,12 +580,12 @@ def _owner_ages(selected, today: datetime.date) -> Q:
     condition = Q()
     for value in selected:
         if value == NULL:
-            condition |= Q(primary_owner__birth_date__isnull=True)
+            condition |= Q(primary_owner_birth_date__isnull=True)
             continue
         youngest, oldest = OWNER_AGE_BUCKETS[value]
-        bounds = {"primary_owner__birth_date__lte": _years_before(today, youngest)}
+        bounds = {"primary_owner_birth_date__lte": _years_before(today, youngest)}
         if oldest is not None:
-            bounds["primary_owner__birth_date__gt"] = _years_before(today, oldest + 1)
+            bounds["primary_owner_birth_date__gt"] = _years_before(today, oldest + 1)
         condition |= Q(**bounds)
     return condition
 
@@ -614,9 +614,11 @@ def _search(query: str) -> Q:
             "housing_id"
         )
     )
+    # The import stores DGFiP addresses upper case without accents (zlv/lovac/typed_rows.py): a
+    # plain LIKE, not unaccent() on every dwelling of the perimeter.
     address = Q()
     for word in words:
-        address &= Q(address_dgfip__searchable__contains=word)
+        address &= Q(address_dgfip__contains=word)
     return identifiers | owner | address
 
 

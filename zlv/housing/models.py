@@ -121,11 +121,16 @@ class Housing(models.Model):
         "Precision", through="HousingPrecision", related_name="housings", blank=True
     )
     # Copies of the dwelling's rights (see zlv/housing/primary_owner.py), so that the list's counts
-    # and owner filters read the dwelling row alone: the rank-1 owner, the location of that right,
-    # and the number of active owners (rank >= 1).
+    # and owner filters read the dwelling row alone: the rank-1 owner with the owner fields the
+    # filters use, the location of that right, and the number of active owners (rank >= 1).
     primary_owner = models.ForeignKey(
         "Owner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    primary_owner_kind = models.CharField(
+        "type du destinataire principal", max_length=20, choices=OwnerKind.choices, blank=True
+    )
+    primary_owner_birth_date = models.DateField("naissance du destinataire principal", null=True, blank=True)
+    primary_owner_multi = models.BooleanField("destinataire principal multi-propriétaire", default=False)
     primary_owner_location = models.SmallIntegerField(
         "localisation du destinataire principal (FF)", null=True, blank=True
     )

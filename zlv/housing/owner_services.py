@@ -279,6 +279,7 @@ def refresh_multi_owner(owner_ids) -> None:
             """,  # noqa: S608 — table names from models, values are parameters
             [owner_ids],
         )
+    primary_owner_refresh(owner_ids=owner_ids)
 
 
 def housing_owners_update(*, housing: Housing, ranks: dict[int, int], by, detach=()) -> OwnersUpdateResult:

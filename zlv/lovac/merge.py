@@ -51,6 +51,7 @@ TEMP_TABLES = [
     "lovac_touched_owners",
     "lovac_rights",
     "lovac_touched_housing",
+    "lovac_changed_owners",
 ]
 
 STAGING_HOUSING_COLUMNS = {
@@ -343,6 +344,8 @@ def merge(
     # ---- 3. Owners (matched on idpersonne) ---------------------------------------------------
     progress("propriétaires")
     run(f"ANALYZE {STAGING_OWNERS}")
+    # Existing owners whose fields change: the copies on their dwellings are refreshed at the end.
+    run("CREATE TEMP TABLE lovac_changed_owners (owner_id bigint)")
     owner_old = "jsonb_build_object('name', old.full_name, 'birthdate', old.birth_date, 'address', old.address_dgfip, 'siren', old.siren, 'kind', old.kind)"  # noqa: E501
     owner_new = "jsonb_build_object('name', o.full_name, 'birthdate', o.birth_date, 'address', o.address_dgfip, 'siren', o.siren, 'kind', o.kind)"  # noqa: E501
     counts.owners_updated = scalar(
@@ -363,12 +366,16 @@ def merge(
         ), events AS (
             INSERT INTO {EVENT} {event_columns}
             SELECT 'owner:updated', NULL, id, old_value, new_value, now(), %(author)s, %(run)s FROM updated
+        ), remember AS (
+            INSERT INTO lovac_changed_owners (owner_id) SELECT id FROM updated
         )
         SELECT count(*) FROM updated
         """
     )
     # New owners: no other right anywhere yet, so the file alone tells whether they are multi-owners.
     # (No owner:created event: the dwelling's housing:created and owner-attached events cover it.)
+    # Owner ids come from a sequence: every owner created below has a greater id than this.
+    last_existing_owner = scalar(f"SELECT COALESCE(max(id), 0) FROM {OWNER}")
     counts.owners_created = run(
         f"""
         INSERT INTO {OWNER} (idpersonne, full_name, birth_date, address_dgfip, additional_address,
@@ -474,10 +481,12 @@ def merge(
         f"""
         INSERT INTO {HOUSING} (id, local_id, geo_code, {inserted_columns}, data_file_years, data_source,
                                status, sub_status, occupancy, occupancy_intended, actual_dpe,
-                               primary_owner_id, primary_owner_location, owner_count,
+                               primary_owner_id, primary_owner_kind, primary_owner_birth_date,
+                               primary_owner_multi, primary_owner_location, owner_count,
                                created_at, updated_at)
         SELECT k.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
-               0, '', 'V', '', '', r.owner_id, r.location, COALESCE(r.active, 0), now(), now()
+               0, '', 'V', '', '', r.owner_id, COALESCE(o.kind, ''), o.birth_date,
+               COALESCE(o.is_multi_owner, false), r.location, COALESCE(r.active, 0), now(), now()
           FROM {STAGING_HOUSING} s
           JOIN lovac_h k ON k.line = s.line
           LEFT JOIN (SELECT housing_id,
@@ -485,6 +494,7 @@ def merge(
                             max(locprop) FILTER (WHERE rank = 1) AS location,
                             count(*) FILTER (WHERE rank >= 1) AS active
                        FROM lovac_rights WHERE is_new GROUP BY housing_id) r ON r.housing_id = k.housing_id
+          LEFT JOIN {OWNER} o ON o.id = r.owner_id
          WHERE k.is_new
          ORDER BY k.housing_id
         """  # noqa: S608
@@ -655,8 +665,9 @@ def merge(
         f"""
         INSERT INTO lovac_touched_owners (owner_id)
         SELECT o.id FROM {STAGING_OWNERS} s JOIN {OWNER} o ON o.idpersonne = s.idpersonne
-         WHERE o.created_at <> now()
-        """
+         WHERE o.id <= %(last_existing_owner)s
+        """,
+        {"last_existing_owner": last_existing_owner},
     )
     run(
         f"""
@@ -666,14 +677,25 @@ def merge(
               FROM {LINK} ho JOIN touched t ON t.owner_id = ho.owner_id
              WHERE ho.rank = 1
              GROUP BY ho.owner_id
+        ), changed AS (
+            UPDATE {OWNER} o SET is_multi_owner = COALESCE(p.n, 0) > 1
+              FROM touched t LEFT JOIN primaries p ON p.owner_id = t.owner_id
+             WHERE o.id = t.owner_id AND o.is_multi_owner IS DISTINCT FROM (COALESCE(p.n, 0) > 1)
+            RETURNING o.id
         )
-        UPDATE {OWNER} o SET is_multi_owner = COALESCE(p.n, 0) > 1
-          FROM touched t LEFT JOIN primaries p ON p.owner_id = t.owner_id
-         WHERE o.id = t.owner_id AND o.is_multi_owner IS DISTINCT FROM (COALESCE(p.n, 0) > 1)
+        INSERT INTO lovac_changed_owners (owner_id) SELECT id FROM changed
         """
     )
     progress("propriétaires principaux")
-    rights_summary_refresh(cursor, "h2.id IN (SELECT housing_id FROM lovac_touched_housing)", [])
+    rights_summary_refresh(
+        cursor,
+        f"""h2.id IN (SELECT housing_id FROM lovac_touched_housing
+                      UNION
+                      SELECT ho.housing_id
+                        FROM {LINK} ho JOIN lovac_changed_owners c ON c.owner_id = ho.owner_id
+                       WHERE ho.rank = 1)""",
+        [],
+    )
     cursor.execute("SET LOCAL session_replication_role = origin")
     return counts
 
