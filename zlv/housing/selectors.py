@@ -1,6 +1,8 @@
 """Reads of dwellings and owners shared by the list, the map, the API and exports."""
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import Floor
 
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import HousingFilters, apply_filters, order_by_sort
@@ -65,7 +67,8 @@ def map_features(queryset: QuerySet, *, bbox: tuple[float, float, float, float] 
     """GeoJSON of the filtered dwellings for MapLibre: grid clusters below MAP_POINTS_MIN_ZOOM, else
     one feature per address (dwellings at the same coordinates grouped) inside the viewport.
 
-    Clustering happens in SQL so that the map never ships every dwelling.
+    Clustering happens in SQL so that the map never ships every dwelling; clusters aggregate the
+    filtered query itself (one pass over the perimeter's rows, no second lookup by id).
     """
     located = queryset.order_by().filter(latitude__isnull=False, longitude__isnull=False)
     if bbox is not None:
@@ -73,40 +76,46 @@ def map_features(queryset: QuerySet, *, bbox: tuple[float, float, float, float] 
         located = located.filter(
             longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north
         )
+    if zoom < MAP_POINTS_MIN_ZOOM:
+        return {"type": "FeatureCollection", "features": _grid_clusters(located, zoom)}
     sql, params = located.values("id").query.sql_with_params()
-    # Cells of about 60 px at this zoom (256 px tiles): 360° / 2^zoom / 256 · 60.
-    cell = 360 / (2 ** max(zoom, 0)) / 256 * 60
-    from django.db import connection
-
     with connection.cursor() as cursor:
-        if zoom < MAP_POINTS_MIN_ZOOM:
-            cursor.execute(
-                f"""
-                SELECT round(avg(h.longitude)::numeric, 5), round(avg(h.latitude)::numeric, 5), count(*)
-                FROM housing_housing h WHERE h.id IN ({sql})
-                GROUP BY floor(h.longitude / %s), floor(h.latitude / %s)
-                """,  # noqa: S608 — `sql` is Django's own compiled query, values are parameters
-                [*params, cell, cell],
-            )
-            features = [
-                _feature(lon, lat, {"count": count, "cluster": True}) for lon, lat, count in cursor.fetchall()
-            ]
-        else:
-            cursor.execute(
-                f"""
-                SELECT round(h.longitude::numeric, 6), round(h.latitude::numeric, 6), count(*),
-                       (array_agg(h.id ORDER BY h.id))[1:50], min(h.status),
-                       (array_agg(h.address_dgfip ORDER BY h.id))[1]
-                FROM housing_housing h WHERE h.id IN ({sql})
-                GROUP BY 1, 2 LIMIT %s
-                """,  # noqa: S608 — see above
-                [*params, MAP_MAX_POINTS],
-            )
-            features = [
-                _feature(lon, lat, {"count": count, "ids": ids, "status": status, "address": address})
-                for lon, lat, count, ids, status, address in cursor.fetchall()
-            ]
-    return {"type": "FeatureCollection", "features": features}
+        cursor.execute(
+            f"""
+            SELECT round(h.longitude::numeric, 6), round(h.latitude::numeric, 6), count(*),
+                   (array_agg(h.id ORDER BY h.id))[1:50], min(h.status),
+                   (array_agg(h.address_dgfip ORDER BY h.id))[1]
+            FROM housing_housing h WHERE h.id IN ({sql})
+            GROUP BY 1, 2 LIMIT %s
+            """,  # noqa: S608 — `sql` is Django's own compiled query, values are parameters
+            [*params, MAP_MAX_POINTS],
+        )
+        rows = cursor.fetchall()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            _feature(lon, lat, {"count": count, "ids": ids, "status": status, "address": address})
+            for lon, lat, count, ids, status, address in rows
+        ],
+    }
+
+
+def _grid_clusters(located: QuerySet, zoom: float) -> list[dict]:
+    """Dwellings counted per grid cell of about 60 px at this zoom, placed at their mean position."""
+    cell = 360 / (2 ** max(zoom, 0)) / 256 * 60  # 256 px tiles: 360° / 2^zoom / 256 · 60
+    cells = (
+        located.annotate(cell_x=Floor(F("longitude") / cell), cell_y=Floor(F("latitude") / cell))
+        .values("cell_x", "cell_y")
+        .annotate(dwellings=Count("*"), mean_longitude=Avg("longitude"), mean_latitude=Avg("latitude"))
+    )
+    return [
+        _feature(
+            round(row["mean_longitude"], 5),
+            round(row["mean_latitude"], 5),
+            {"count": row["dwellings"], "cluster": True},
+        )
+        for row in cells
+    ]
 
 
 def _feature(longitude, latitude, properties: dict) -> dict:
