@@ -113,16 +113,20 @@ def test_filters_tabs_and_selection_on_a_desktop(signed_in_page, agent):
     page.locator("#filter-occupancies").get_by_text("Vacant", exact=True).click()
     expect(vacancy_2023).to_be_enabled()
 
-    # Filter by commune.
+    # Filter by commune: the picker suggests the communes of the perimeter as one types.
     page.get_by_role("button", name="Localisation").click()
-    page.locator("#filter-localities").get_by_text("Sin-le-Noble").click()
+    picker = page.get_by_role("combobox", name=re.compile(r"^Ajouter une commune"))
+    picker.fill("sin")
+    page.get_by_role("option", name="Sin-le-Noble (59569)").click()
     expect(results_title(page)).to_have_text(re.compile(r"^3 logements \(3 propriétaires\) filtrés"))
+    expect(page).to_have_url(re.compile(r"localities=59569"))
+    expect(page.get_by_role("button", name="Retirer la commune Sin-le-Noble")).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "zlv_housing_list_filtered_desktop.png", full_page=True)
 
     # Removing a tag updates the side menu too.
     page.get_by_role("link", name="Retirer le filtre Commune : Sin-le-Noble").click()
     expect(results_title(page)).to_have_text(re.compile(r"^9 logements"))
-    expect(page.locator("#filter-localities").get_by_label("Sin-le-Noble")).not_to_be_checked()
+    expect(page.get_by_role("button", name="Retirer la commune Sin-le-Noble")).to_have_count(0)
     page.get_by_role("link", name="Réinitialiser les filtres").first.click()
     expect(results_title(page)).to_have_text(re.compile(r"^26 logements"))
 
@@ -199,4 +203,158 @@ def test_list_and_map_on_a_phone(signed_in_page, agent):
     expect(page.locator("#housing-map")).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
     page.screenshot(path=SCREENSHOTS / "zlv_housing_map_phone.png", full_page=True)
+    assert page.errors == []
+
+
+def test_commune_picker_with_the_keyboard(signed_in_page, agent):
+    page = signed_in_page(agent)
+    page.get_by_role("button", name="Localisation").click()
+    picker = page.get_by_role("combobox", name=re.compile(r"^Ajouter une commune"))
+
+    picker.focus()
+    page.keyboard.type("DOUAÏ")  # accents and case do not matter
+    expect(picker).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("option", name="Douai (59178)")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(picker).to_have_attribute("aria-activedescendant", "filter-localities-listbox-59178")
+    page.keyboard.press("Enter")
+
+    expect(results_title(page)).to_have_text(re.compile(r"^18 logements \(18 propriétaires\) filtrés"))
+    expect(picker).to_have_value("")
+    expect(picker).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name=re.compile(r"^Localisation"))).to_contain_text("1")
+    # A chosen commune is not suggested again; a code finds a commune too.
+    picker.fill("59")
+    expect(page.get_by_role("option")).to_have_count(1)
+    expect(page.get_by_role("option")).to_have_text("Sin-le-Noble (59569)")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("option")).to_have_count(0)
+    # Tab reaches the tag; Enter removes it and the focus stays in the picker.
+    picker.fill("")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Retirer la commune Douai")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(results_title(page)).to_have_text(re.compile(r"^26 logements"))
+    expect(picker).to_be_focused()
+    expect(page).not_to_have_url(re.compile(r"localities="))
+    assert page.errors == []
+
+
+def test_edit_a_status_from_a_row_and_see_the_row_updated(signed_in_page, agent):
+    page = signed_in_page(agent)
+    row = page.locator("#housing-table tbody tr").filter(
+        has=page.get_by_role("link", name="1 RUE DE PARIS", exact=True)
+    )
+    expect(row).to_contain_text("Non suivi")
+    edit = row.get_by_role("button", name="Éditer le logement 1 RUE DE PARIS")
+    edit.focus()
+    page.keyboard.press("Enter")
+
+    panel = page.get_by_role("dialog", name="Éditer le logement")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_text("1 RUE DE PARIS", exact=True)).to_be_visible()
+    panel.get_by_role("tab", name="Suivi").click()
+    panel.get_by_label("Statut de suivi *").select_option(label="Suivi en cours")
+    sub_status = panel.get_by_label("Sous-statut de suivi *")
+    expect(sub_status).to_be_visible()
+    sub_status.select_option(label="En accompagnement")
+    panel.get_by_role("tab", name="Informations sur le logement").click()
+    panel.get_by_label("Occupation actuelle").select_option(label="En location")
+    panel.get_by_role("button", name="Enregistrer").click()
+
+    expect(panel).to_be_hidden()
+    expect(row).to_contain_text("Suivi en cours")
+    expect(row).to_contain_text("En accompagnement")
+    expect(row).to_contain_text("En location")
+    expect(row.get_by_role("button", name="Éditer le logement 1 RUE DE PARIS")).to_be_focused()
+    expect(page.locator("#housing-live")).to_have_text(
+        "Les modifications du logement ont bien été enregistrées."
+    )
+    # The list stays where it was (no page load, same URL); a reload shows the saved status.
+    expect(page).to_have_url(re.compile(r"/parc-de-logements$"))
+    page.reload()
+    expect(row).to_contain_text("Suivi en cours")
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_list_row_edited_desktop.png", full_page=True)
+    assert page.errors == []
+
+
+def test_an_invalid_edit_from_a_row_keeps_the_panel_open_with_its_errors(signed_in_page, agent):
+    page = signed_in_page(agent)
+    page.get_by_role("button", name="Éditer le logement 1 RUE DE PARIS", exact=True).click()
+    panel = page.get_by_role("dialog", name="Éditer le logement")
+    panel.get_by_role("tab", name="Suivi").click()
+    panel.get_by_label("Statut de suivi *").select_option(label="Suivi en cours")
+    expect(panel.get_by_label("Sous-statut de suivi *")).to_be_visible()
+    panel.get_by_role("button", name="Enregistrer").click()  # no sub-status chosen
+
+    expect(panel.get_by_text("Les modifications n’ont pas été enregistrées")).to_be_visible()
+    expect(panel).to_be_visible()
+    row = page.locator("#housing-table tbody tr").filter(
+        has=page.get_by_role("link", name="1 RUE DE PARIS", exact=True)
+    )
+    expect(row).to_contain_text("Non suivi")
+    assert [error for error in page.errors if "422" not in error] == []
+
+
+def test_visitors_have_no_edit_button(signed_in_page, agent):
+    visitor = UserFactory(establishment=agent.active_establishment, establishment__role="visitor")
+    page = signed_in_page(visitor)
+    expect(results_title(page)).to_contain_text("26 logements")
+    expect(page.get_by_role("button", name=re.compile(r"^Éditer"))).to_have_count(0)
+    assert page.errors == []
+
+
+def test_map_without_clusters_and_with_the_keyboard(signed_in_page, agent):
+    page = signed_in_page(agent)
+    with page.expect_response(lambda response: response.url.endswith("/contour.geojson")) as outline:
+        page.goto("/parc-de-logements?view=map")
+    assert outline.value.status == 200 and "max-age=3600" in outline.value.headers["cache-control"]
+    container = page.locator("#housing-map")
+    expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    assert page.evaluate("!!document.getElementById('housing-map').zlvMap.getSource('perimeter')")
+    rendered = """(layer) => document.getElementById('housing-map').zlvMap
+        .queryRenderedFeatures({layers: [layer]}).length"""
+    # At the perimeter's zoom the server groups the dwellings; the list offers the groups.
+    assert page.evaluate("document.getElementById('housing-map').zlvMap.getZoom()") < 14
+    assert page.evaluate(rendered, "housing-clusters") > 0
+    entries = page.locator("#housing-map-list").get_by_role("button")
+    expect(entries.first).to_have_text(re.compile(r"^Groupe de \d+ logements? : zoomer dessus$"))
+
+    # "Regrouper les logements" off: every address of the view, at the same zoom.
+    page.evaluate("document.getElementById('housing-map').removeAttribute('data-zlv-map-loaded')")
+    page.get_by_text("Regrouper les logements").click()
+    expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    assert page.evaluate(rendered, "housing-clusters") == 0
+    assert page.evaluate(rendered, "housing-points") == 25  # 26 dwellings, two at one address
+    expect(entries).to_have_count(25)
+    expect(page.locator("[data-zlv-map-list-summary]")).to_have_text("25 adresses dans la zone affichée.")
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_map_points_desktop.png", full_page=True)
+
+    # The keyboard reaches the list from the toggle, and an entry opens the same panel as a click.
+    page.locator("#housing-map-cluster").focus()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#housing-map-list') !== null"):
+            break
+    else:
+        pytest.fail("La liste des adresses n’est pas atteignable au clavier.")
+    entry = entries.filter(has_text="12 PLACE D'ARMES")
+    expect(entry).to_have_text("12 PLACE D'ARMES · 2 logements · Premier contact")
+    entry.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#housing-map-panel")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("heading")).to_have_text("12 PLACE D'ARMES")
+    expect(panel.get_by_role("heading")).to_be_focused()
+    expect(panel.get_by_role("link", name=re.compile(r"^Logement 5917800000"))).to_have_count(2)
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(entry).to_be_focused()
+
+    # A filter change keeps the choice and refreshes the list.
+    page.evaluate("document.getElementById('housing-map').removeAttribute('data-zlv-map-loaded')")
+    page.get_by_role("link", name=re.compile(r"^Premier contact")).click()
+    expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    expect(page.locator("#housing-map-cluster")).not_to_be_checked()
+    expect(entries).to_have_count(4)  # three single addresses and the shared one
     assert page.errors == []

@@ -307,14 +307,134 @@ def test_back_button_requests_get_the_whole_page(client, territory, dwellings):
     assert "<html" in html and 'hx-history="false"' in html
 
 
-def test_long_commune_lists_can_be_narrowed(client, territory):
-    communes = [CommuneFactory(code=f"59{index:03d}") for index in range(700, 715)]
+def test_the_page_carries_only_the_chosen_communes(client, territory):
+    """The commune list of a large perimeter stays out of the page: the picker asks for it."""
+    communes = [CommuneFactory(code=f"59{index:03d}", name=f"Bourg {index}") for index in range(700, 760)]
     territory["establishment"].communes.add(*communes)
     client.force_login(territory["agent"])
 
-    html = html_of(client.get(URL))
+    html = unescape(html_of(client.get(URL, {"localities": "59569,59606"})))
 
-    assert "data-zlv-option-search" in html and "Chercher dans la liste" in html
+    assert "Bourg 7" not in html and "Douai</label>" not in html
+    assert 'role="combobox"' in html and "Ajouter une commune" in html
+    establishment_id = territory["establishment"].pk
+    assert f'data-zlv-commune-picker="/parc-de-logements/perimetre/{establishment_id}/communes"' in html
+    # Chosen communes: hidden inputs of the form, shown as removable tags; a code outside the
+    # perimeter (a shared link) keeps its code as label so that it can be removed.
+    assert re.search(r'aria-label="Retirer la commune Sin-le-Noble"', html)
+    assert re.search(r'name="localities"\s+value="59569"', html)
+    assert 'aria-label="Retirer la commune 59606"' in html
+    assert "Valenciennes" not in html
+
+
+def suggestions(client, establishment, text) -> list[str]:
+    response = client.get(f"{URL}/perimetre/{establishment.pk}/communes", {"q": text})
+    assert response.status_code == 200
+    return [f"{commune['name']} ({commune['code']})" for commune in response.json()["communes"]]
+
+
+def test_commune_suggestions_by_name_or_code_ignoring_accents(client, territory):
+    establishment = territory["establishment"]
+    establishment.communes.add(
+        CommuneFactory(code="59486", name="Râches"),
+        CommuneFactory(code="59526", name="Saint-Amand-les-Eaux"),
+        CommuneFactory(code="59327", name="Lallaing"),
+        CommuneFactory(code="59170", name="Cuincy"),
+    )
+    client.force_login(territory["agent"])
+
+    assert suggestions(client, establishment, "raches") == ["Râches (59486)"]
+    assert suggestions(client, establishment, "RÂCH") == ["Râches (59486)"]
+    assert suggestions(client, establishment, "saint amand") == ["Saint-Amand-les-Eaux (59526)"]
+    assert suggestions(client, establishment, "59569") == ["Sin-le-Noble (59569)"]
+    assert suggestions(client, establishment, "591") == ["Cuincy (59170)", "Douai (59178)"]
+    # Names starting with the text come first.
+    assert suggestions(client, establishment, "in") == [
+        "Cuincy (59170)",
+        "Lallaing (59327)",
+        "Saint-Amand-les-Eaux (59526)",
+        "Sin-le-Noble (59569)",
+    ]
+    assert suggestions(client, establishment, "si")[0] == "Sin-le-Noble (59569)"
+    # Only the perimeter: Valenciennes belongs to another establishment.
+    assert suggestions(client, establishment, "valenciennes") == []
+    assert suggestions(client, establishment, "59606") == []
+    assert suggestions(client, establishment, "  ") == []
+
+
+def test_commune_suggestions_are_capped(client, territory):
+    communes = [CommuneFactory(code=f"59{index:03d}", name=f"Bourg {index}") for index in range(700, 760)]
+    territory["establishment"].communes.add(*communes)
+    client.force_login(territory["agent"])
+
+    assert len(suggestions(client, territory["establishment"], "bourg")) == 20
+
+
+def test_perimeter_outline_is_its_own_cacheable_geojson(client, territory):
+    establishment = territory["establishment"]
+    client.force_login(territory["agent"])
+
+    response = client.get(f"{URL}/perimetre/{establishment.pk}/contour.geojson")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    assert "private" in response["Cache-Control"] and "max-age=3600" in response["Cache-Control"]
+    feature = response.json()
+    assert feature["type"] == "Feature"
+    assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")  # the two communes' union
+    assert feature["bbox"] == pytest.approx([3.05, 50.35, 3.15, 50.40])
+    assert feature["properties"] == {"name": "CA du Douaisis"}
+
+
+def test_perimeter_without_contours_has_no_geometry(client, territory):
+    establishment = EstablishmentFactory(communes=[CommuneFactory(code="59999", name="Sans contour")])
+    user = UserFactory(establishment=establishment)
+    client.force_login(user)
+
+    feature = client.get(f"{URL}/perimetre/{establishment.pk}/contour.geojson").json()
+
+    assert feature == {"type": "Feature", "geometry": None, "properties": {"name": establishment.name}}
+
+
+def test_communes_and_outline_of_another_establishment_are_not_found(client, territory):
+    mine, theirs = territory["establishment"], territory["other"].active_establishment
+    client.force_login(territory["agent"])
+
+    for url in (f"{URL}/perimetre/{{}}/communes?q=val", f"{URL}/perimetre/{{}}/contour.geojson"):
+        assert client.get(url.format(theirs.pk)).status_code == 404
+        assert client.get(url.format(999_999)).status_code == 404
+    # The other establishment's user only ever reads their own.
+    client.force_login(territory["other"])
+    assert suggestions(client, theirs, "d") == []
+    assert suggestions(client, theirs, "val") == ["Valenciennes (59606)"]
+    assert client.get(f"{URL}/perimetre/{mine.pk}/communes", {"q": "douai"}).status_code == 404
+    assert client.get(f"{URL}/perimetre/{mine.pk}/contour.geojson").status_code == 404
+
+
+def test_communes_and_outline_follow_the_active_establishment(client, territory):
+    from zlv.accounts.models import Membership
+
+    agent, mine = territory["agent"], territory["establishment"]
+    theirs = territory["other"].active_establishment
+    Membership.objects.create(user=agent, establishment=theirs, role=Role.USUAL)
+    client.force_login(agent)
+
+    # A member of both reads only the active one's; switching makes the other one readable.
+    assert client.get(f"{URL}/perimetre/{theirs.pk}/contour.geojson").status_code == 404
+    agent.active_establishment = theirs
+    agent.save(update_fields=["active_establishment"])
+    assert client.get(f"{URL}/perimetre/{theirs.pk}/contour.geojson").status_code == 200
+    assert client.get(f"{URL}/perimetre/{mine.pk}/contour.geojson").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["perimetre/1/communes?q=a", "perimetre/1/contour.geojson", "logements/1/ligne"]
+)
+def test_companion_urls_need_sign_in(client, db, path):
+    response = client.get(f"{URL}/{path}")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/connexion")
 
 
 def test_full_page_works_without_javascript(client, territory, dwellings):
@@ -407,7 +527,7 @@ def test_numbers_are_french(client, territory):
     assert count_sentence(housing=1, owners=1, total=None) == "1 logement (1 propriétaire)"
 
 
-def test_map_view_keeps_the_filters_and_draws_the_perimeter(client, territory, dwellings):
+def test_map_view_keeps_the_filters_and_loads_the_perimeter_apart(client, territory, dwellings):
     client.force_login(territory["agent"])
 
     response = client.get(URL, {"occupancies": "V", "view": "map"})
@@ -416,13 +536,18 @@ def test_map_view_keeps_the_filters_and_draws_the_perimeter(client, territory, d
     config = response.context["map_config"]
     assert config["styleUrl"] == ""
     assert config["featuresUrl"] == "/api/v1/housing/map"
-    outline = config["outline"]
-    assert outline["geometry"]["type"] in ("Polygon", "MultiPolygon")  # the two communes' union
-    assert outline["bounds"] == pytest.approx([3.05, 50.35, 3.15, 50.40])
+    # The outline is not in the page: the map script fetches it.
+    assert config["outlineUrl"] == f"{URL}/perimetre/{territory['establishment'].pk}/contour.geojson"
+    assert "coordinates" not in html
+    assert config["pointsMinZoom"] == 14 and config["maxPoints"] == 5000
     assert response.context["map_filters"] == "occupancies=V"
     assert 'data-zlv-map="housing-map-config"' in html and 'id="housing-map-config"' in html
     assert 'hx-preserve="true"' in html
     assert "<table" not in html
+    # The clustering toggle and the keyboard list of what the map shows.
+    assert re.search(r'<input type="checkbox"\s+class="fr-toggle__input"\s+id="housing-map-cluster"', html)
+    assert "Regrouper les logements" in html and f"au plus 5{NNBSP}000 adresses" in html
+    assert 'id="housing-map-list"' in html and "Adresses de la zone affichée" in html
     # The same filters reach the map endpoint.
     features = client.get("/api/v1/housing/map", {"occupancies": "V", "zoom": 10}).json()
     assert features["type"] == "FeatureCollection"
@@ -444,10 +569,10 @@ def test_query_budget_does_not_grow_with_rows(
 ):
     client.force_login(territory["agent"])
     make_housing(status=2)
-    client.get(URL, {"view": view})  # warm the perimeter outline cache
+    client.get(URL, {"view": view})
 
-    # session, user, savepoint, membership, sources in scope, tab counts, total, communes, rows
-    # (table only; the map's perimeter outline is cached), header memberships, release savepoint.
+    # session, user, savepoint, membership, sources in scope, tab counts, total, précisions, rows
+    # (table only), header memberships, release savepoint; no commune unless one is chosen.
     with django_assert_max_num_queries(13) as few:  # perimeter kinds; page ids then rows
         client.get(URL, {"view": view})
     for index in range(60):
@@ -467,3 +592,137 @@ def test_bulk_edit_action_is_offered_to_writers_only(client, territory, dwelling
     html = html_of(client.get("/parc-de-logements"))
     assert "Édition groupée" not in html and "Créer un groupe" not in html
     assert "Exporter" in html  # reading, so visitors may export
+
+
+def test_rows_offer_the_edit_panel_to_writers_only(client, territory, dwellings):
+    housing = dwellings["waiting"]
+    client.force_login(territory["agent"])
+
+    html = unescape(html_of(client.get(URL)))
+
+    assert '<th scope="col">Action</th>' in html
+    assert re.search(
+        rf'aria-controls="modale-edition-logement"\s+hx-get="/logements/{housing.pk}/edition"\s+'
+        r'hx-target="#zlv-edit-panel"',
+        html,
+    )
+    assert f'Éditer<span class="fr-sr-only"> le logement {housing.address_dgfip}</span>' in html
+    assert '<dialog id="modale-edition-logement"' in html and 'id="zlv-edit-panel"' in html
+    assert f'hx-get="/parc-de-logements/logements/{housing.pk}/ligne"' in html
+
+    visitor = UserFactory(establishment=territory["establishment"], establishment__role=Role.VISITOR)
+    client.force_login(visitor)
+    html = html_of(client.get(URL))
+    assert "/edition" not in html and "modale-edition-logement" not in html
+    assert '<th scope="col">Action</th>' not in html
+
+
+def test_a_row_alone_shows_the_dwelling_as_saved(client, territory, dwellings):
+    from zlv.housing.models import Housing
+
+    housing = dwellings["waiting"]
+    client.force_login(territory["agent"])
+    Housing.objects.filter(pk=housing.pk).update(status=3, sub_status="En accompagnement", occupancy="L")
+
+    html = unescape(html_of(client.get(f"{URL}/logements/{housing.pk}/ligne")))
+
+    assert html.lstrip().startswith(f'<tr id="housing-row-{housing.pk}"')
+    assert "Suivi en cours" in html and "En accompagnement" in html and "En location" in html
+    assert "<html" not in html and f'id="edit-{housing.pk}"' in html
+
+
+def test_a_row_of_another_establishment_is_not_found(client, territory, dwellings):
+    client.force_login(territory["agent"])
+
+    assert client.get(f"{URL}/logements/{dwellings['theirs'].pk}/ligne").status_code == 404
+    assert client.get(f"{URL}/logements/999999/ligne").status_code == 404
+
+
+def test_a_visitor_reads_a_row_without_the_edit_button(client, territory, dwellings):
+    visitor = UserFactory(establishment=territory["establishment"], establishment__role=Role.VISITOR)
+    client.force_login(visitor)
+
+    html = html_of(client.get(f"{URL}/logements/{dwellings['waiting'].pk}/ligne"))
+
+    assert "Non suivi" not in html and "En attente de retour" in html
+    assert "data-zlv-edit-row" not in html
+
+
+def precision(category: str, label: str):
+    from zlv.housing.models import Precision
+
+    return Precision.objects.get_or_create(category=category, label=label)[0]
+
+
+def test_precision_pickers_grouped_by_category(client, territory, dwellings):
+    from zlv.housing.models import HousingPrecision
+
+    works = precision("travaux", "En cours")
+    succession = precision("blocage-involontaire", "Succession en cours")
+    precision("dispositifs-incitatifs", "Dispositif fiscal")
+    HousingPrecision.objects.create(housing=dwellings["waiting"], precision=works)
+    HousingPrecision.objects.create(housing=dwellings["blocked"], precision=succession)
+    client.force_login(territory["agent"])
+
+    response = client.get(URL, {"precisions": f"{works.pk},{succession.pk}"})
+
+    assert set(rows_of(response)) == {dwellings["waiting"].pk, dwellings["blocked"].pk}
+    follow_up = next(section for section in response.context["menu"] if section.key == "suivi")
+    pickers = {f.key: f for f in follow_up.fields if f.parameter == "precisions"}
+    assert [f.label for f in pickers.values()] == [
+        "Dispositifs",
+        "Points de blocage",
+        "Évolutions du logement",
+    ]
+    blocking = pickers["precisions-points-de-blocage"]
+    assert blocking.groups[0].label == "Blocage involontaire"
+    assert [group.label for group in pickers["precisions-evolutions-du-logement"].groups][:1] == ["Travaux"]
+    assert follow_up.selected_count == 2
+    labels = [tag.label for tag in response.context["active_filters"]]
+    assert "Précisions : En cours (Travaux)" in labels
+    assert "Précisions : Succession en cours (Blocage involontaire)" in labels
+    html = unescape(html_of(response))
+    assert re.search(
+        r'<input type="checkbox"\s+name="precisions"\s+'
+        rf'id="filter-precisions-evolutions-du-logement-\d+-\d+"\s+value="{works.pk}"\s+checked',
+        html,
+    )
+    assert '<legend class="fr-fieldset__legend fr-text--sm fr-mb-1w"' in html
+    # The précisions are fields of the menu now, not hidden inputs repeated by the form.
+    assert '<input type="hidden" name="precisions"' not in html
+    removal = {tag.label: tag.remove_url for tag in response.context["active_filters"]}
+    assert removal["Précisions : En cours (Travaux)"].endswith(f"precisions={succession.pk}")
+
+
+def test_sources_are_grouped_by_recency(client, territory):
+    from zlv.www.housing_list.filter_ui import data_file_year_groups
+
+    for years in (["lovac-2025", "lovac-2024"], ["ff-2024-locatif"], ["ff-2023-locatif"], ["ff-2023"]):
+        make_housing(years=years)
+    client.force_login(territory["agent"])
+
+    response = client.get(URL)
+
+    sources = next(section for section in response.context["menu"] if section.key == "sources")
+    included = sources.fields[0]
+    assert [(group.label, [option.value for option in group.options]) for group in included.groups] == [
+        ("Sources les plus récentes", ["lovac-2025", "ff-2024-locatif"]),
+        ("Autres sources", ["datafoncier-manual", "null", "ff-2023"]),
+        ("Sources antérieures", ["lovac-2024", "ff-2023-locatif"]),
+    ]
+    assert [option.label for option in included.groups[0].options] == [
+        "LOVAC 2025 (vacant > 2 ans)",
+        "Fichiers fonciers 2024 (en location)",
+    ]
+    assert included.groups[0].options[0].checked  # the default millésime
+    assert [group.label for group in sources.fields[1].groups] == [group.label for group in included.groups]
+    html = unescape(html_of(response))
+    assert (
+        html.index("Sources les plus récentes")
+        < html.index("Autres sources")
+        < html.index("Sources antérieures")
+    )
+    # Without any millésime, only the other sources remain; a bookmarked one stays removable.
+    assert data_file_year_groups([]) == [("Autres sources", ["datafoncier-manual", "null"])]
+    old = client.get(URL, {"dataFileYearsIncluded": "lovac-2019"}).context["menu"][0].fields[0]
+    assert old.groups[-1].options[-1].value == "lovac-2019" and old.groups[-1].options[-1].checked

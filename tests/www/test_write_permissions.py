@@ -52,6 +52,7 @@ SAMPLE_VALUES = {
     "owner_id": "{owner}",
     "document_id": "{document}",
     "job_id": "1",
+    "establishment_id": "1",
 }
 
 

@@ -9,13 +9,14 @@ import hashlib
 import re
 
 from django.core.cache import cache
-from django.db.models import F, Func
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q
 
 from zlv.accounts.enums import EstablishmentKind
 from zlv.geo.models import Commune, Epci
 from zlv.housing.enums import SUB_STATUSES, Occupancy
 from zlv.housing.filters import HousingFilters
 from zlv.housing.models import Housing
+from zlv.housing.search import searchable_text
 from zlv.housing.selectors import filtered_housing
 
 LOVAC_TAG = re.compile(r"^lovac-(\d{4})$")
@@ -83,9 +84,28 @@ def housing_total(user, filters: HousingFilters) -> int:
     return filtered_housing(user, base).count()
 
 
-def perimeter_communes(establishment) -> list[Commune]:
-    """Communes of the establishment's perimeter (code and name), by name."""
-    return list(establishment.communes.only("code", "name").order_by("name", "code"))
+def perimeter_communes(establishment, codes) -> list[Commune]:
+    """These communes of the establishment's perimeter (code and name), by name; others are ignored."""
+    if not codes:
+        return []
+    return list(establishment.communes.filter(code__in=codes).only("code", "name").order_by("name", "code"))
+
+
+def perimeter_communes_matching(establishment, text: str, *, limit: int) -> list[Commune]:
+    """Communes of the perimeter whose name contains every word of `text` (accents and case ignored)
+    or whose INSEE code starts with it; names starting with the text first."""
+    words = [searchable_text(word) for word in re.split(r"[\s\-'’]+", text) if word]
+    if not words:
+        return []
+    by_name = Q()
+    for word in words:
+        by_name &= Q(name__searchable__contains=word)
+    return list(
+        establishment.communes.filter(by_name | Q(code__startswith=text.strip()))
+        .annotate(starts_with=ExpressionWrapper(Q(name__searchable__startswith=words[0]), BooleanField()))
+        .only("code", "name")
+        .order_by("-starts_with", "name", "code")[:limit]
+    )
 
 
 def perimeter_intercommunalities(establishment) -> list[Epci]:
@@ -97,12 +117,13 @@ def perimeter_intercommunalities(establishment) -> list[Epci]:
     )
 
 
-def perimeter_outline(establishment, commune_codes: list[str]) -> dict:
+def perimeter_outline(establishment) -> dict:
     """One simplified (Multi)Polygon of the perimeter as GeoJSON, and its bounds [w, s, e, n].
 
     Unions are costly for large perimeters: the result is cached per establishment and list of
     communes, so a change of perimeter yields a new entry.
     """
+    commune_codes = list(establishment.communes.values_list("code", flat=True))
     digest = hashlib.sha256(",".join(sorted(commune_codes)).encode()).hexdigest()[:16]
     key = f"zlv:perimeter-outline:{establishment.pk}:{digest}"
     outline = cache.get(key)

@@ -21,6 +21,21 @@ urlpatterns = [
     path("structure/changer", accounts_views.switch_establishment, name="switch_establishment"),
     # Main navigation
     path("parc-de-logements", housing_list_views.housing_list, name="housing_list"),
+    path(
+        "parc-de-logements/logements/<int:housing_id>/ligne",
+        housing_list_views.housing_row,
+        name="housing_list_row",
+    ),
+    path(
+        "parc-de-logements/perimetre/<int:establishment_id>/communes",
+        housing_list_views.commune_suggestions,
+        name="housing_list_communes",
+    ),
+    path(
+        "parc-de-logements/perimetre/<int:establishment_id>/contour.geojson",
+        housing_list_views.perimeter_outline,
+        name="housing_list_outline",
+    ),
     path("", include("zlv.www.bulk_edit.urls")),  # parc-de-logements/edition-groupee
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>

@@ -5,8 +5,11 @@ turns it into French labels and into URLs that round-trip through `parse_filters
 """
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
+
+from django.utils.text import slugify
 
 from zlv.housing.enums import (
     READ_ONLY_OCCUPANCIES,
@@ -19,9 +22,12 @@ from zlv.housing.enums import (
     Ownership,
 )
 from zlv.housing.filters import LIST_PARAMETERS, NULL, PARAMETER_LABELS, HousingFilters
-from zlv.housing.list_selectors import LOVAC_TAG
+from zlv.housing.list_selectors import LOVAC_TAG, latest_lovac_tag
+from zlv.www.records.presenters import PRECISION_GROUPS
 
 NO_INFORMATION = "Pas d’information"
+RENTED_TAG = re.compile(r"^ff-\d{4}-locatif$")
+MANUAL_TAG = re.compile(r"^ff-\d{4}$")
 # Badges and map points: DSFR colour families of DOMAIN §1.3 (the blocked status reads "Bloqué").
 STATUS_BADGES = {
     HousingStatus.NEVER_CONTACTED: ("Non suivi", "beige-gris-galet"),
@@ -126,7 +132,11 @@ TAG_LABELS = {**PARAMETER_LABELS, "occupancies": "Occupation", "query": "Recherc
 # Side-menu sections (DOMAIN §2): (accordion id, title, parameters).
 SECTIONS = (
     ("sources", "Fichiers sources", ("dataFileYearsIncluded", "dataFileYearsExcluded")),
-    ("suivi", "Suivi et campagnes", ("occupancies", "vacancyYears", "statusList", "subStatus", "referents")),
+    (
+        "suivi",
+        "Suivi et campagnes",
+        ("occupancies", "vacancyYears", "statusList", "subStatus", "precisions", "referents"),
+    ),
     (
         "localisation",
         "Localisation",
@@ -155,8 +165,13 @@ MENU_PARAMETERS = frozenset(parameter for _, _, parameters in SECTIONS for param
 # Parameters whose presence in the URL means "the user chose filters" (else the default applies);
 # the status tab, the sort, the page and the view are not filters.
 FILTER_PARAMETERS = frozenset({*LIST_PARAMETERS} - {"sort"} | {"query"})
-# A commune list longer than this gets a text box to narrow it.
-SEARCHABLE_FROM = 12
+DATA_FILE_YEAR_PARAMETERS = ("dataFileYearsIncluded", "dataFileYearsExcluded")
+# Groups of the sources menu (DOMAIN §1.6).
+RECENT_SOURCES, OTHER_SOURCES, OLDER_SOURCES = (
+    "Sources les plus récentes",
+    "Autres sources",
+    "Sources antérieures",
+)
 
 
 def data_file_year_label(tag: str) -> str:
@@ -171,6 +186,17 @@ def data_file_year_label(tag: str) -> str:
     if tag.startswith("ff-"):
         return f"Fichiers fonciers {tag[3:7]} (ajout manuel)"
     return tag
+
+
+def data_file_year_groups(tags: list[str]) -> list[tuple[str, list[str]]]:
+    """The sources menu (DOMAIN §1.6): the latest LOVAC and rented-FF millésimes, then the manual and
+    unknown sources, then the older millésimes. `tags` come newest first."""
+    rented = [tag for tag in tags if RENTED_TAG.match(tag)]
+    recent = [tag for tag in (latest_lovac_tag(tags), rented[0] if rented else None) if tag]
+    others = ["datafoncier-manual", NULL, *(tag for tag in tags if MANUAL_TAG.match(tag))]
+    older = [tag for tag in tags if tag not in recent and tag not in others]
+    groups = [(RECENT_SOURCES, recent), (OTHER_SOURCES, others), (OLDER_SOURCES, older)]
+    return [(label, group) for label, group in groups if group]
 
 
 def query_parameters(query_dict) -> dict[str, str]:
@@ -242,16 +268,32 @@ class Option:
     # Sub-statuses carry their status, so that the page script can hide those of unselected statuses.
     status: str = ""
     hidden: bool = False
+    # The removable tag's text when the label alone is ambiguous ("À venir" → "À venir (Travaux)").
+    tag_label: str = ""
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    label: str  # "" when the options of the field are not grouped
+    options: list[Option]
 
 
 @dataclass(frozen=True)
 class FilterField:
+    key: str  # unique in the page: the three précisions fields share one parameter
     parameter: str
     label: str
-    options: list[Option]
+    groups: list[OptionGroup]
     disabled: bool = False
     hint: str = ""
-    searchable: bool = False
+    # The commune picker: only the chosen communes are in the page, the others come by type-ahead.
+    picker: bool = False
+    # Long lists (précisions) fold into an accordion of their own.
+    collapsible: bool = False
+
+    @property
+    def options(self) -> list[Option]:
+        return [option for group in self.groups for option in group.options]
 
     @property
     def selected_count(self) -> int:
@@ -269,21 +311,29 @@ class Section:
         return sum(filter_field.selected_count for filter_field in self.fields)
 
 
-def option_labels(
+def option_groups(
     parameter: str, *, tags: list[str], communes: list, intercommunalities: list, perimeter_kinds=()
-) -> list[tuple[str, str]]:
-    """(value, label) of the options of a parameter, in display order."""
-    if parameter in ("dataFileYearsIncluded", "dataFileYearsExcluded"):
-        return [(tag, data_file_year_label(tag)) for tag in [*tags, "datafoncier-manual", NULL]]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group label, [(value, label)]) of the options of a parameter, in display order.
+
+    `communes` are the chosen ones only: the commune picker finds the others on demand.
+    """
+    if parameter in DATA_FILE_YEAR_PARAMETERS:
+        return [
+            (group, [(tag, data_file_year_label(tag)) for tag in group_tags])
+            for group, group_tags in data_file_year_groups(tags)
+        ]
     if parameter == "localities":
-        return [(commune.code, commune.name) for commune in communes]
-    if parameter == "intercommunalities":
-        return [(epci.siren, epci.name) for epci in intercommunalities]
-    if parameter in ("geoPerimetersIncluded", "geoPerimetersExcluded"):
-        return [(kind, kind) for kind in perimeter_kinds]
-    if parameter == "subStatus":
-        return [(label, label) for labels in SUB_STATUSES.values() for label in labels]
-    return STATIC_OPTIONS.get(parameter, [])
+        options = [(commune.code, commune.name) for commune in communes]
+    elif parameter == "intercommunalities":
+        options = [(epci.siren, epci.name) for epci in intercommunalities]
+    elif parameter in ("geoPerimetersIncluded", "geoPerimetersExcluded"):
+        options = [(kind, kind) for kind in perimeter_kinds]
+    elif parameter == "subStatus":
+        options = [(label, label) for labels in SUB_STATUSES.values() for label in labels]
+    else:
+        options = STATIC_OPTIONS.get(parameter, [])
+    return [("", options)]
 
 
 def value_label(parameter: str, value: str, labels: dict[str, str]) -> str:
@@ -291,25 +341,66 @@ def value_label(parameter: str, value: str, labels: dict[str, str]) -> str:
         return OCCUPANCY_LABELS.get(value, value)
     if parameter == "statusList":
         return STATUS_BADGES[int(value)][0] if value.isdigit() and int(value) in STATUS_BADGES else value
-    if parameter in ("dataFileYearsIncluded", "dataFileYearsExcluded"):
+    if parameter in DATA_FILE_YEAR_PARAMETERS:
         return data_file_year_label(value)
     return labels.get(value, value)
 
 
+def precision_fields(filters: HousingFilters, precisions: list) -> list[FilterField]:
+    """Three pickers of the one `precisions` parameter (DOMAIN §2 #9), options grouped by category
+    (DOMAIN §1.4)."""
+    selected = set(_raw_values(filters, "precisions"))
+    by_category: dict[str, list] = {}
+    for precision in precisions:
+        by_category.setdefault(precision.category, []).append(precision)
+    fields = []
+    for title, _empty_text, categories in PRECISION_GROUPS:
+        groups = [
+            OptionGroup(
+                category.label,
+                [
+                    Option(
+                        str(precision.pk),
+                        precision.label,
+                        str(precision.pk) in selected,
+                        tag_label=f"{precision.label} ({category.label})",
+                    )
+                    for precision in by_category[category]
+                ],
+            )
+            for category in categories
+            if by_category.get(category)
+        ]
+        if groups:
+            key = f"precisions-{slugify(title)}"
+            fields.append(FilterField(key, "precisions", title, groups, collapsible=True))
+    return fields
+
+
 def build_menu(
-    filters: HousingFilters, *, tags: list[str], communes: list, intercommunalities: list, perimeter_kinds=()
+    filters: HousingFilters,
+    *,
+    tags: list[str],
+    communes: list,
+    intercommunalities: list,
+    perimeter_kinds=(),
+    precisions=(),
 ) -> list[Section]:
     sections = []
     sub_status_of = {label: str(status) for status, labels in SUB_STATUSES.items() for label in labels}
+    statuses = {str(status) for status in filters.status_list}
     for key, title, parameters in SECTIONS:
         fields = []
         for parameter in parameters:
+            if parameter == "precisions":
+                fields += precision_fields(filters, precisions)
+                continue
             if parameter == "intercommunalities" and not intercommunalities:
                 continue
             is_perimeter = parameter in ("geoPerimetersIncluded", "geoPerimetersExcluded")
             if is_perimeter and not perimeter_kinds and not _raw_values(filters, parameter):
                 continue
-            labels = option_labels(
+            groups = option_groups(
                 parameter,
                 tags=tags,
                 communes=communes,
@@ -317,23 +408,29 @@ def build_menu(
                 perimeter_kinds=perimeter_kinds,
             )
             selected = _raw_values(filters, parameter)
-            known = {value for value, _ in labels}
+            known = {value for _, options in groups for value, _ in options}
             # A bookmarked value that is not offered any more stays visible, so it can be removed.
-            labels += [(value, value_label(parameter, value, {})) for value in selected if value not in known]
+            unknown = [(value, value_label(parameter, value, {})) for value in selected if value not in known]
+            groups[-1] = (groups[-1][0], [*groups[-1][1], *unknown])
             # Only the sub-statuses of the selected statuses are offered; the others stay in the page,
             # hidden, so that ticking a status shows them without reloading the menu.
-            statuses = {str(status) for status in filters.status_list}
-            options = [
-                Option(
-                    value,
-                    label,
-                    value in selected,
-                    status=sub_status_of.get(value, ""),
-                    hidden=bool(statuses)
-                    and parameter == "subStatus"
-                    and sub_status_of[value] not in statuses,
+            field_groups = [
+                OptionGroup(
+                    group_label,
+                    [
+                        Option(
+                            value,
+                            label,
+                            value in selected,
+                            status=sub_status_of.get(value, ""),
+                            hidden=bool(statuses)
+                            and parameter == "subStatus"
+                            and sub_status_of[value] not in statuses,
+                        )
+                        for value, label in options
+                    ],
                 )
-                for value, label in labels
+                for group_label, options in groups
             ]
             disabled, hint = False, ""
             if parameter == "vacancyYears":
@@ -344,11 +441,12 @@ def build_menu(
             fields.append(
                 FilterField(
                     parameter,
-                    PARAMETER_LABELS[parameter] if parameter != "localities" else "Commune",
-                    options,
+                    parameter,
+                    PARAMETER_LABELS[parameter],
+                    field_groups,
                     disabled=disabled,
                     hint=hint,
-                    searchable=parameter == "localities" and len(options) > SEARCHABLE_FROM,
+                    picker=parameter == "localities",
                 )
             )
         sections.append(Section(key, title, fields))
@@ -365,11 +463,11 @@ def active_filters(
     base: str, filters: HousingFilters, view: str, *, menu: list[Section]
 ) -> list[ActiveFilter]:
     """One removable tag per selected value, "Occupation : Vacant"."""
-    menu_labels = {
-        filter_field.parameter: {option.value: option.label for option in filter_field.options}
-        for section in menu
-        for filter_field in section.fields
-    }
+    menu_labels: dict[str, dict[str, str]] = {}
+    for section in menu:
+        for filter_field in section.fields:
+            labels = menu_labels.setdefault(filter_field.parameter, {})
+            labels.update({option.value: option.tag_label or option.label for option in filter_field.options})
     tags = []
     for parameter, (name, _) in LIST_PARAMETERS.items():
         if parameter == "sort":
@@ -395,7 +493,7 @@ def active_filters(
 
 
 def hidden_parameters(filters: HousingFilters) -> list[tuple[str, str]]:
-    """Filters the side menu has no field for (owner, précisions…): kept when the form is sent."""
+    """Filters the side menu has no field for (owner, groups…): kept when the form is sent."""
     ignored = MENU_PARAMETERS | {"query", "page", "status", "sort"}
     return [(key, value) for key, value in filter_query(filters) if key not in ignored]
 

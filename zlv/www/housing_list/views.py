@@ -2,6 +2,8 @@
 
 One view serves the full page and its htmx fragments: the results (tabs, table or map) when a
 filter, tab, sort or page changes, the whole filters + results block when a tag is removed.
+Small companions keep the page light: the commune picker's suggestions, the perimeter outline of
+the map, and one table row (refreshed after an edit from the list).
 """
 
 import dataclasses
@@ -9,8 +11,10 @@ import math
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
@@ -18,12 +22,24 @@ from zlv.accounts.selectors import can_write, membership_of
 from zlv.geo.perimeter_selectors import perimeter_kinds
 from zlv.housing import list_selectors
 from zlv.housing.enums import HousingStatus
-from zlv.housing.filters import parse_filters
+from zlv.housing.filters import HousingFilters, parse_filters
 from zlv.housing.models import Owner
-from zlv.housing.selectors import MAP_POINTS_MIN_ZOOM, filtered_housing, housing_counts, housing_page
+from zlv.housing.selectors import (
+    MAP_MAX_POINTS,
+    MAP_POINTS_MIN_ZOOM,
+    filtered_housing,
+    housing_counts,
+    housing_page,
+)
 from zlv.www.housing_list import filter_ui
+from zlv.www.records.forms import precision_catalogue
 
 SORTABLE_COLUMNS = (("owner", "Propriétaire"), ("occupancy", "Occupation"), ("status", "Suivi"))
+COMMUNE_SUGGESTIONS = 20
+MAX_COMMUNE_QUERY = 100
+# The outline changes only with the perimeter; its URL names the establishment, so switching
+# establishment never reads another one's copy from the browser's cache.
+OUTLINE_MAX_AGE = 3600
 
 
 @require_safe
@@ -56,13 +72,13 @@ def housing_list(request):
     if filters.page > page_count:
         filters = dataclasses.replace(filters, page=page_count)
 
-    communes = list_selectors.perimeter_communes(establishment)
     menu = filter_ui.build_menu(
         filters,
         tags=tags,
-        communes=communes,
+        communes=list_selectors.perimeter_communes(establishment, filters.localities),
         intercommunalities=list_selectors.perimeter_intercommunalities(establishment),
         perimeter_kinds=perimeter_kinds(establishment.pk),
+        precisions=precision_catalogue(),
     )
     filter_query_string = urlencode(
         [(key, value) for key, value in filter_ui.filter_query(filters, with_page=False) if key != "sort"]
@@ -87,6 +103,7 @@ def housing_list(request):
         "sentence": filter_ui.count_sentence(housing=shown["housing"], owners=shown["owners"], total=total),
         "matching_count": shown["housing"],
         "can_write": can_write(request.user),
+        "communes_url": reverse("housing_list_communes", args=[establishment.pk]),
         "matching_count_label": filter_ui.format_number(shown["housing"]),
         # The selection belongs to one set of filters (sorting and paging keep it).
         "selection_key": filter_query_string,
@@ -98,14 +115,15 @@ def housing_list(request):
     if view == "table":
         context.update(_table(request, base, filters, view, shown["housing"], page_count))
     else:
-        codes = [commune.code for commune in communes]
         context["map_filters"] = filter_query_string
+        context["map_max_points"] = filter_ui.format_number(MAP_MAX_POINTS)
         context["map_config"] = {
             "styleUrl": settings.MAP_STYLE_URL,
-            "outline": list_selectors.perimeter_outline(establishment, codes),
+            "outlineUrl": reverse("housing_list_outline", args=[establishment.pk]),
             "featuresUrl": reverse("api-v1:housing_map"),
             "housingUrl": reverse("api-v1:housing_list"),
             "pointsMinZoom": MAP_POINTS_MIN_ZOOM,
+            "maxPoints": MAP_MAX_POINTS,
             "statuses": {
                 status: {"label": label, "colour": colour}
                 for status, (label, colour) in filter_ui.STATUS_BADGES.items()
@@ -145,23 +163,65 @@ def _tabs(base, filters, view, counts) -> list[dict]:
     return tabs
 
 
+@require_safe
+def housing_row(request, housing_id: int):
+    """One row of the table, as after an edit from the list; 404 outside the user's perimeter."""
+    rows = housing_page(
+        filtered_housing(request.user, HousingFilters(housing_ids=(housing_id,))), HousingFilters()
+    )
+    if not rows:
+        raise Http404
+    context = {"row": _row(rows[0]), "can_write": can_write(request.user)}
+    return render(request, "housing_list/housing_list.html#row", context)
+
+
+@require_safe
+def commune_suggestions(request, establishment_id: int):
+    """The commune picker's type-ahead: communes of the active establishment's perimeter (JSON)."""
+    establishment = _active_establishment(request.user, establishment_id)
+    text = request.GET.get("q", "")[:MAX_COMMUNE_QUERY]
+    communes = list_selectors.perimeter_communes_matching(establishment, text, limit=COMMUNE_SUGGESTIONS)
+    return JsonResponse({"communes": [{"code": commune.code, "name": commune.name} for commune in communes]})
+
+
+@require_safe
+@cache_control(private=True, max_age=OUTLINE_MAX_AGE)
+def perimeter_outline(request, establishment_id: int):
+    """The perimeter outline drawn on the map, as a GeoJSON Feature with its bbox."""
+    establishment = _active_establishment(request.user, establishment_id)
+    outline = list_selectors.perimeter_outline(establishment)
+    feature = {"type": "Feature", "geometry": outline["geometry"], "properties": {"name": establishment.name}}
+    if outline["bounds"]:
+        feature["bbox"] = outline["bounds"]
+    return JsonResponse(feature, content_type="application/geo+json")
+
+
+def _active_establishment(user, establishment_id: int):
+    """The user's active establishment if it is the one asked for; any other one is a 404."""
+    membership = membership_of(user)
+    if membership is None or membership.establishment_id != establishment_id:
+        raise Http404
+    return membership.establishment
+
+
+def _row(housing) -> dict:
+    label, colour = filter_ui.STATUS_BADGES[housing.status]
+    return {
+        "id": housing.pk,
+        "address": housing.address_dgfip or housing.ban_address or housing.local_id,
+        "owner_id": housing.primary_owner_id,
+        "owner_name": Owner(full_name=housing.primary_owner_name or "").display_name,
+        "occupancy": housing.get_occupancy_display(),
+        "status_label": label,
+        "status_colour": colour,
+        "sub_status": housing.sub_status,
+    }
+
+
 def _table(request, base, filters, view, matching: int, page_count: int) -> dict:
     rows = housing_page(filtered_housing(request.user, filters), filters) if matching else []
-    badges = filter_ui.STATUS_BADGES
     return {
-        "rows": [
-            {
-                "id": housing.pk,
-                "address": housing.address_dgfip or housing.ban_address or housing.local_id,
-                "owner_id": housing.primary_owner_id,
-                "owner_name": Owner(full_name=housing.primary_owner_name or "").display_name,
-                "occupancy": housing.get_occupancy_display(),
-                "status_label": badges[housing.status][0],
-                "status_colour": badges[housing.status][1],
-                "sub_status": housing.sub_status,
-            }
-            for housing in rows
-        ],
+        "rows": [_row(housing) for housing in rows],
         "columns": _sortable_columns(base, filters, view),
         "pagination": _pagination(base, filters, view, page_count),
     }

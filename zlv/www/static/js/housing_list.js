@@ -5,8 +5,15 @@
 // - The row selection, {all, ids}, lives in sessionStorage under the filters it was made with, so it
 //   survives paging and sorting; data-zlv-selection-query on the results holds it for bulk actions
 //   (housingIds=…, plus all=true when "Sélectionner les N logements" was used: ids are then exclusions).
+// - The commune picker is a combobox (WAI-ARIA "list autocomplete"): suggestions come from the server
+//   as the user types; a chosen commune becomes a hidden `localities` input shown as a removable tag.
+// - "Éditer" on a row loads the Fiche logement's edit panel into the modal; once saved, the row is
+//   fetched again (zlv:refresh-row) and the modal closes.
 
 const STORAGE_PREFIX = "zlv-selection:";
+const SUGGESTION_DELAY_MS = 200;
+const EDIT_MODAL_ID = "modale-edition-logement";
+const EDIT_PANEL_ID = "zlv-edit-panel";
 
 const numberFormat = new Intl.NumberFormat("fr-FR");
 
@@ -37,19 +44,189 @@ function countSections(form) {
   form.querySelectorAll(".fr-accordion").forEach((section) => {
     const badge = section.querySelector("[data-zlv-section-count]");
     if (!badge) return;
-    const count = section.querySelectorAll("input[type=checkbox]:checked:not(:disabled)").length;
+    const count = section.querySelectorAll(
+      "input[type=checkbox]:checked:not(:disabled), input[data-zlv-picked]",
+    ).length;
     badge.querySelector("[data-zlv-section-count-value]").textContent = String(count);
     badge.hidden = count === 0;
   });
 }
 
-function narrowOptions(searchBox) {
-  const text = searchBox.value.trim().toLocaleLowerCase("fr");
-  const fieldset = searchBox.closest("fieldset");
-  fieldset.querySelectorAll("[data-zlv-option]").forEach((option) => {
-    const box = option.querySelector("input");
-    option.hidden = Boolean(text) && !box.checked && !option.dataset.zlvOption.includes(text);
-  });
+function applyFilters(form) {
+  syncDependentFilters(form);
+  countSections(form);
+  form.requestSubmit();
+}
+
+// Commune picker -------------------------------------------------------------------------------
+
+function pickerParts(picker) {
+  return {
+    input: picker.querySelector("[data-zlv-picker-input]"),
+    listbox: picker.querySelector("[data-zlv-picker-listbox]"),
+    status: picker.querySelector("[data-zlv-picker-status]"),
+    tags: picker.querySelector("[data-zlv-picker-tags]"),
+  };
+}
+
+function pickedCodes(picker) {
+  return new Set([...picker.querySelectorAll("input[data-zlv-picked]")].map((input) => input.value));
+}
+
+function closeSuggestions(picker) {
+  const { input, listbox } = pickerParts(picker);
+  listbox.hidden = true;
+  listbox.replaceChildren();
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+}
+
+function showSuggestions(picker, communes) {
+  const { input, listbox, status } = pickerParts(picker);
+  const picked = pickedCodes(picker);
+  const offered = communes.filter((commune) => !picked.has(commune.code));
+  listbox.replaceChildren(
+    ...offered.map((commune) => {
+      const option = document.createElement("li");
+      option.id = `${listbox.id}-${commune.code}`;
+      option.className = "zlv-picker__option";
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.dataset.zlvCode = commune.code;
+      option.dataset.zlvName = commune.name;
+      option.textContent = `${commune.name} (${commune.code})`;
+      return option;
+    }),
+  );
+  listbox.hidden = offered.length === 0;
+  input.setAttribute("aria-expanded", String(offered.length > 0));
+  input.removeAttribute("aria-activedescendant");
+  const plural = offered.length > 1 ? "s" : "";
+  status.textContent = offered.length
+    ? `${offered.length} commune${plural} proposée${plural}`
+    : "Aucune commune de votre périmètre ne correspond.";
+}
+
+async function suggest(picker) {
+  const { input } = pickerParts(picker);
+  const text = input.value.trim();
+  if (picker.zlvController) picker.zlvController.abort();
+  if (!text) {
+    closeSuggestions(picker);
+    return;
+  }
+  const controller = new AbortController();
+  picker.zlvController = controller;
+  try {
+    const url = `${picker.dataset.zlvCommunePicker}?${new URLSearchParams({ q: text })}`;
+    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    showSuggestions(picker, (await response.json()).communes);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    closeSuggestions(picker);
+    pickerParts(picker).status.textContent = "Les communes n’ont pas pu être chargées. Réessayez.";
+  }
+}
+
+function moveActive(picker, step) {
+  const { input, listbox } = pickerParts(picker);
+  const options = [...listbox.querySelectorAll("[role=option]")];
+  if (listbox.hidden || options.length === 0) return;
+  const active = input.getAttribute("aria-activedescendant");
+  const current = options.findIndex((option) => option.id === active);
+  const first = step > 0 ? 0 : options.length - 1;
+  const next = current === -1 ? first : (current + step + options.length) % options.length;
+  options.forEach((option, index) => option.setAttribute("aria-selected", String(index === next)));
+  input.setAttribute("aria-activedescendant", options[next].id);
+  options[next].scrollIntoView({ block: "nearest" });
+}
+
+function choose(picker, option) {
+  const { input, status, tags } = pickerParts(picker);
+  const { zlvCode: code, zlvName: name } = option.dataset;
+  const item = document.createElement("li");
+  item.dataset.zlvPickerValue = code;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "fr-tag fr-tag--sm fr-icon-close-line fr-tag--icon-right";
+  remove.setAttribute("aria-label", `Retirer la commune ${name}`);
+  remove.dataset.zlvPickerRemove = "";
+  remove.textContent = name;
+  const hidden = document.createElement("input");
+  hidden.type = "hidden";
+  hidden.name = "localities";
+  hidden.value = code;
+  hidden.dataset.zlvPicked = "";
+  item.append(remove, hidden);
+  tags.append(item);
+  input.value = "";
+  closeSuggestions(picker);
+  status.textContent = `Commune ${name} ajoutée au filtre.`;
+  applyFilters(picker.closest("form"));
+}
+
+function unpick(button) {
+  const picker = button.closest("[data-zlv-commune-picker]");
+  const { input, status } = pickerParts(picker);
+  const name = button.textContent.trim();
+  button.closest("li").remove();
+  status.textContent = `Commune ${name} retirée du filtre.`;
+  input.focus(); // the button is gone: the keyboard user stays in the picker
+  applyFilters(picker.closest("form"));
+}
+
+function pickerKeydown(event) {
+  const picker = event.target.closest("[data-zlv-commune-picker]");
+  const { input, listbox } = pickerParts(picker);
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    if (listbox.hidden) suggest(picker);
+    else moveActive(picker, event.key === "ArrowDown" ? 1 : -1);
+  } else if (event.key === "Enter") {
+    event.preventDefault(); // typing is not a search of the whole form
+    const active = input.getAttribute("aria-activedescendant");
+    if (active) choose(picker, document.getElementById(active));
+  } else if (event.key === "Escape") {
+    if (!listbox.hidden) {
+      event.preventDefault();
+      closeSuggestions(picker);
+    } else {
+      input.value = "";
+    }
+  }
+}
+
+// Edit from a row --------------------------------------------------------------------------------
+
+function openEdit(button) {
+  const modal = document.getElementById(EDIT_MODAL_ID);
+  modal.dataset.zlvHousing = button.dataset.zlvEditRow;
+  modal.querySelector("[data-zlv-edit-address]").textContent = button.dataset.zlvAddress;
+  const loading = document.createElement("p");
+  loading.textContent = "Chargement du formulaire…";
+  document.getElementById(EDIT_PANEL_ID).replaceChildren(loading);
+}
+
+function editedRow() {
+  const modal = document.getElementById(EDIT_MODAL_ID);
+  return modal && document.getElementById(`housing-row-${modal.dataset.zlvHousing}`);
+}
+
+// The "Éditer" button that opened the modal may have been replaced with its row: focus the new one.
+function focusEditedRow() {
+  const modal = document.getElementById(EDIT_MODAL_ID);
+  if (!modal || modal.classList.contains("fr-modal--opened")) return;
+  const focused = document.activeElement;
+  if (focused && focused !== document.body && focused.isConnected) return;
+  const row = editedRow();
+  const edit = row && row.querySelector("[data-zlv-edit-row]");
+  if (edit) edit.focus();
+}
+
+function announce(message) {
+  const live = document.getElementById("housing-live");
+  if (live) live.textContent = message;
 }
 
 // Selection ------------------------------------------------------------------------------------
@@ -157,14 +334,20 @@ document.addEventListener("change", (event) => {
     return;
   }
   const form = target.closest("[data-zlv-filters]");
-  if (form && target.type === "checkbox") {
-    syncDependentFilters(form);
-    countSections(form);
-    form.requestSubmit();
-  }
+  if (form && target.type === "checkbox") applyFilters(form);
 });
 
 document.addEventListener("click", (event) => {
+  const edit = event.target.closest("[data-zlv-edit-row]");
+  if (edit) {
+    openEdit(edit);
+    return;
+  }
+  const remove = event.target.closest("[data-zlv-picker-remove]");
+  if (remove) {
+    unpick(remove);
+    return;
+  }
   const target = event.target.closest("[data-zlv-select-all], [data-zlv-select-none]");
   if (!target) return;
   const all = target.matches("[data-zlv-select-all]");
@@ -174,8 +357,25 @@ document.addEventListener("click", (event) => {
   });
 });
 
+// A pointer chooses a suggestion on mousedown, before the input's blur closes the list.
+document.addEventListener("mousedown", (event) => {
+  const option = event.target.closest("[data-zlv-picker-listbox] [role=option]");
+  if (!option) return;
+  event.preventDefault();
+  choose(option.closest("[data-zlv-commune-picker]"), option);
+});
+
 document.addEventListener("input", (event) => {
-  if (event.target.matches("[data-zlv-option-search]")) narrowOptions(event.target);
+  if (!event.target.matches("[data-zlv-picker-input]")) return;
+  const picker = event.target.closest("[data-zlv-commune-picker]");
+  clearTimeout(picker.zlvTimer);
+  picker.zlvTimer = setTimeout(() => suggest(picker), SUGGESTION_DELAY_MS);
+});
+
+document.addEventListener("focusout", (event) => {
+  if (event.target.matches("[data-zlv-picker-input]")) {
+    closeSuggestions(event.target.closest("[data-zlv-commune-picker]"));
+  }
 });
 
 // A list of identifiers pasted from a spreadsheet keeps its separators in the one-line search box.
@@ -188,9 +388,42 @@ document.addEventListener("paste", (event) => {
   box.setRangeText(text.trim().split(/[\r\n\t]+/).join(" "), box.selectionStart, box.selectionEnd, "end");
 });
 
-// The option search box narrows the list: Enter must not send the form.
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && event.target.matches("[data-zlv-option-search]")) event.preventDefault();
+  if (event.target.matches && event.target.matches("[data-zlv-picker-input]")) pickerKeydown(event);
+});
+
+// The edit panel answers for the Fiche logement too: its out-of-band parts (header, history…) have
+// no place here, and htmx would report each missing target as an error. A form with errors comes
+// back as 422, which htmx would not show.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.target.id !== EDIT_PANEL_ID || typeof event.detail.serverResponse !== "string") return;
+  if (event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+  const template = document.createElement("template");
+  template.innerHTML = event.detail.serverResponse;
+  template.content.querySelectorAll("[hx-swap-oob]").forEach((part) => part.remove());
+  event.detail.serverResponse = template.innerHTML;
+});
+
+// Saved, even partly (another user's change is then shown in the panel): the row shows it.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const { requestConfig, target, xhr } = event.detail;
+  if (xhr.status !== 200 || requestConfig.verb !== "post" || !target || target.id !== EDIT_PANEL_ID) return;
+  const row = editedRow();
+  if (row && window.htmx) window.htmx.trigger(row, "zlv:refresh-row");
+});
+
+// Everything saved: close the modal.
+document.body.addEventListener("zlv:housing-saved", () => {
+  const modal = document.getElementById(EDIT_MODAL_ID);
+  if (modal && window.dsfr) window.dsfr(modal).modal.conceal();
+  announce("Les modifications du logement ont bien été enregistrées.");
+});
+
+document.addEventListener("dsfr.conceal", (event) => {
+  if (event.target.id === EDIT_MODAL_ID) setTimeout(focusEditedRow);
 });
 
 function setUp() {
@@ -204,8 +437,12 @@ function setUp() {
 }
 
 document.addEventListener("htmx:afterSettle", (event) => {
-  document.addEventListener("htmx:historyRestore", setUp);
-setUp();
+  setUp();
+  // A refreshed row (the event fires on the new one).
+  if (event.target.matches && event.target.matches("[data-zlv-row]")) {
+    focusEditedRow();
+    return;
+  }
   // The activated link (tab, page, tag) was replaced: keep the keyboard user in the results.
   const focused = document.activeElement;
   if (!focused || focused === document.body) {

@@ -1,9 +1,12 @@
-// Map view of the Parc de logements (view=map). MapLibre is loaded only when a map is on the page.
+// Map view of the Parc de logements (view=map). MapLibre is loaded only when a map is on the page,
+// together with the perimeter outline (its own cacheable GeoJSON request).
 // Features come from /api/v1/housing/map with the page's filters, the viewport and the zoom, and are
 // fetched again when the map moves: clusters (circles with their number) at low zoom, addresses
-// coloured by follow-up status from MAP_POINTS_MIN_ZOOM. A click on an address opens the side panel
-// listing its dwellings. The map element survives htmx swaps (hx-preserve): a filter change only
-// reloads the features.
+// coloured by follow-up status from MAP_POINTS_MIN_ZOOM. With "Regrouper les logements" off, the
+// map asks for addresses at any zoom (the server caps their number). A click on an address, or its
+// button in the list under the map (the keyboard way in), opens the side panel listing its
+// dwellings. The map, its options and its list survive htmx swaps (hx-preserve): a filter change
+// only reloads the features.
 // For the browser tests the container exposes data-zlv-map-loaded="true", data-zlv-rendered-features
 // and the map object itself (container.zlvMap).
 
@@ -21,6 +24,8 @@ const FRENCH = {
   "Map.Title": "Carte des logements",
 };
 const numberFormat = new Intl.NumberFormat("fr-FR");
+// Buttons in the list under the map: enough to reach every address of a zoomed-in view.
+const LIST_LIMIT = 100;
 
 let current = null;
 
@@ -96,12 +101,34 @@ function exposeRendered(state) {
   state.container.removeAttribute("aria-busy");
 }
 
+function clusteringWanted() {
+  const toggle = document.querySelector("[data-zlv-map-cluster]");
+  return !toggle || toggle.checked;
+}
+
+// The endpoint clusters below pointsMinZoom: without clustering, ask for addresses at any zoom.
+function requestedZoom(state) {
+  const zoom = state.map.getZoom();
+  return clusteringWanted() ? zoom : Math.max(zoom, state.config.pointsMinZoom);
+}
+
+function showNotice(state, collection) {
+  const notice = document.querySelector("[data-zlv-map-notice]");
+  if (!notice) return;
+  const points = collection.features.filter((feature) => !feature.properties.cluster).length;
+  const maximum = numberFormat.format(state.config.maxPoints);
+  notice.textContent =
+    points >= state.config.maxPoints
+      ? `Seules ${maximum} adresses de la zone affichée sont dessinées : zoomez pour voir les autres.`
+      : "";
+}
+
 async function refresh(state) {
   if (state.controller) state.controller.abort();
   const controller = new AbortController();
   state.controller = controller;
   const params = new URLSearchParams(state.filters);
-  params.set("zoom", state.map.getZoom().toFixed(2));
+  params.set("zoom", requestedZoom(state).toFixed(2));
   params.set("bbox", clampedBbox(state.map));
   state.container.setAttribute("aria-busy", "true");
   try {
@@ -114,6 +141,8 @@ async function refresh(state) {
     showError(state, "");
     state.map.getSource("housing").setData(collection);
     drawClusterLabels(state, collection);
+    renderList(state, collection);
+    showNotice(state, collection);
     state.map.once("idle", () => exposeRendered(state));
     state.map.triggerRepaint();
   } catch (error) {
@@ -129,12 +158,9 @@ function scheduleRefresh(state) {
 }
 
 function addLayers(state) {
-  const { map, config } = state;
-  if (config.outline.geometry) {
-    map.addSource("perimeter", {
-      type: "geojson",
-      data: { type: "Feature", geometry: config.outline.geometry, properties: {} },
-    });
+  const { map, outline } = state;
+  if (outline && outline.geometry) {
+    map.addSource("perimeter", { type: "geojson", data: outline });
     map.addLayer({
       id: "perimeter-fill",
       type: "fill",
@@ -163,7 +189,7 @@ function addLayers(state) {
     },
   });
   const statusColour = ["match", ["get", "status"]];
-  Object.entries(config.statuses).forEach(([status, { colour }]) => {
+  Object.entries(state.config.statuses).forEach(([status, { colour }]) => {
     statusColour.push(Number(status), dsfrColour(colour));
   });
   statusColour.push(FALLBACK_COLOUR);
@@ -180,8 +206,6 @@ function addLayers(state) {
     },
   });
 }
-
-// Side panel -------------------------------------------------------------------------------------
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -218,13 +242,76 @@ function housingItem(state, housing) {
   return item;
 }
 
-async function openPanel(state, feature) {
+// List under the map ------------------------------------------------------------------------------
+
+function featureIds(feature) {
+  const ids = feature.properties.ids;
+  return typeof ids === "string" ? JSON.parse(ids) : ids; // MapLibre serialises array properties
+}
+
+// "1 logement", "1 234 logements".
+function counted(number, noun) {
+  return `${numberFormat.format(number)} ${noun}${number > 1 ? "s" : ""}`;
+}
+
+function listEntry(state, feature) {
+  const { count, cluster, address, status } = feature.properties;
+  const dwellings = counted(count, "logement");
+  const button = element("button", "fr-btn fr-btn--sm fr-btn--tertiary-no-outline zlv-map-list__button");
+  button.type = "button";
+  if (cluster) {
+    button.textContent = `Groupe de ${dwellings} : zoomer dessus`;
+    button.addEventListener("click", () => zoomOn(state, feature));
+  } else {
+    const statusLabel = (state.config.statuses[status] || {}).label;
+    button.textContent = [address || "Adresse inconnue", dwellings, statusLabel].filter(Boolean).join(" · ");
+    button.addEventListener("click", () => openPanel(state, feature, button));
+  }
+  const item = element("li");
+  item.append(button);
+  return item;
+}
+
+function renderList(state, collection) {
+  const section = document.getElementById("housing-map-list");
+  if (!section) return;
+  const list = section.querySelector("[data-zlv-map-list]");
+  const hadFocus = section.contains(document.activeElement) && document.activeElement !== section;
+  const clusters = collection.features.filter((feature) => feature.properties.cluster);
+  const points = collection.features.filter((feature) => !feature.properties.cluster);
+  const address = (feature) => feature.properties.address || "";
+  const shown = [
+    ...clusters.sort((a, b) => b.properties.count - a.properties.count),
+    ...points.sort((a, b) => address(a).localeCompare(address(b), "fr")),
+  ].slice(0, LIST_LIMIT);
+  list.replaceChildren(...shown.map((feature) => listEntry(state, feature)));
+  const parts = [];
+  if (clusters.length) parts.push(counted(clusters.length, "groupe"));
+  if (points.length) parts.push(counted(points.length, "adresse"));
+  let summary = parts.length
+    ? `${parts.join(" et ")} dans la zone affichée.`
+    : "Aucun logement dans la zone affichée.";
+  if (collection.features.length > LIST_LIMIT) {
+    summary += ` Seuls les ${LIST_LIMIT} premiers éléments sont listés : zoomez pour réduire la zone.`;
+  }
+  section.querySelector("[data-zlv-map-list-summary]").textContent = summary;
+  // The activated entry was replaced (the map moved): keep the keyboard user in the list.
+  if (hadFocus) section.querySelector("#housing-map-list-title").focus();
+}
+
+function zoomOn(state, feature) {
+  state.map.easeTo({ center: feature.geometry.coordinates, zoom: state.map.getZoom() + 2 });
+}
+
+// Side panel -------------------------------------------------------------------------------------
+
+async function openPanel(state, feature, opener) {
   const panel = document.getElementById("housing-map-panel");
   if (!panel) return;
+  state.panelOpener = opener || null;
   const body = panel.querySelector("[data-zlv-map-panel-body]");
   const title = panel.querySelector("#housing-map-panel-title");
-  let ids = feature.properties.ids;
-  if (typeof ids === "string") ids = JSON.parse(ids); // MapLibre serialises array properties
+  const ids = featureIds(feature);
   const count = Number(feature.properties.count) || ids.length;
   title.textContent = feature.properties.address || "Logements à cette adresse";
   body.replaceChildren(element("p", "fr-text--sm", "Chargement des logements…"));
@@ -256,15 +343,29 @@ function closePanel(state) {
   if (!panel || panel.hidden) return;
   panel.hidden = true;
   state.map.resize();
-  state.map.getCanvas().focus();
+  const opener = state.panelOpener;
+  if (opener && opener.isConnected) opener.focus();
+  else state.map.getCanvas().focus();
 }
 
 // Life cycle -------------------------------------------------------------------------------------
 
+// The perimeter outline (GeoJSON Feature with its bbox); the map still works without it.
+async function loadOutline(url) {
+  try {
+    const response = await fetch(url, { headers: { Accept: "application/geo+json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return await response.json();
+  } catch (error) {
+    console.warn("Contour du périmètre indisponible.", error);
+    return null;
+  }
+}
+
 async function setUp(container) {
   const config = JSON.parse(document.getElementById(container.dataset.zlvMap).textContent);
   container.replaceChildren();
-  const maplibre = await import(MAPLIBRE_URL);
+  const [maplibre, outline] = await Promise.all([import(MAPLIBRE_URL), loadOutline(config.outlineUrl)]);
   const options = {
     container,
     style: config.styleUrl || plainStyle(),
@@ -273,15 +374,17 @@ async function setUp(container) {
     attributionControl: config.styleUrl ? { compact: true } : false,
     locale: FRENCH,
   };
-  if (config.outline.bounds) {
-    options.bounds = config.outline.bounds;
+  if (outline && outline.bbox) {
+    options.bounds = outline.bbox;
     options.fitBoundsOptions = { padding: 24, maxZoom: 15 };
   }
   const map = new maplibre.Map(options);
   map.addControl(new maplibre.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibre.FullscreenControl(), "top-right");
-  const state = { container, map, maplibre, config, filters: readFilters(), markers: [], timer: null };
+  const state = { container, map, maplibre, config, outline, filters: readFilters(), markers: [] };
+  state.timer = null;
   state.controller = null;
+  state.panelOpener = null;
   current = state;
   container.zlvMap = map;
 
@@ -299,9 +402,7 @@ async function setUp(container) {
     addLayers(state);
     refresh(state);
     map.on("moveend", () => scheduleRefresh(state));
-    map.on("click", "housing-clusters", (event) => {
-      map.easeTo({ center: event.features[0].geometry.coordinates, zoom: map.getZoom() + 2 });
-    });
+    map.on("click", "housing-clusters", (event) => zoomOn(state, event.features[0]));
     map.on("click", "housing-points", (event) => openPanel(state, event.features[0]));
     FEATURE_LAYERS.forEach((layer) => {
       map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
@@ -338,6 +439,11 @@ function sync() {
 
 document.addEventListener("click", (event) => {
   if (current && event.target.closest("[data-zlv-map-panel-close]")) closePanel(current);
+});
+document.addEventListener("change", (event) => {
+  if (current && event.target.matches("[data-zlv-map-cluster]") && current.map.getSource("housing")) {
+    refresh(current);
+  }
 });
 document.addEventListener("keydown", (event) => {
   if (current && event.key === "Escape" && event.target.closest("#housing-map-panel")) closePanel(current);
