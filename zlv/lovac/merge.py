@@ -16,6 +16,7 @@ import io
 import json
 import queue
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
@@ -133,6 +134,9 @@ REFRESHED_FIELDS = [
     ("last_transaction_value", "lastTransactionValue", False),
     ("vacancy_start_year", "vacancyStartYear", False),
 ]
+
+# Below this many incoming rows, indexes are always maintained row by row (see bulk_load).
+BULK_LOAD_MIN_ROWS = 100_000
 
 # Occupancy/status changes count as "by a user" when an event of these kinds has a non-system author.
 FOLLOW_UP_EVENT_KINDS = ("housing:status-updated", "housing:occupancy-updated")
@@ -295,6 +299,8 @@ def merge(
             STAGING_BUILDINGS,
             buildings.select("building_id", "housing_count", "vacant_housing_count").sort("building_id"),
         )
+    # Resolved once: pg_get_serial_sequence() in the SELECT would run for every row.
+    sequence = scalar(f"SELECT pg_get_serial_sequence('{HOUSING}', 'id')")
     run("CREATE TEMP TABLE lovac_communes (code text PRIMARY KEY)")
     if communes:
         staging.copy("lovac_communes", pl.DataFrame({"code": sorted(communes)}))
@@ -310,13 +316,14 @@ def merge(
     run(
         f"""
         CREATE TEMP TABLE lovac_h AS
-        SELECT line, COALESCE(existing_id, nextval(pg_get_serial_sequence('{HOUSING}', 'id'))) AS housing_id,
+        SELECT line, COALESCE(existing_id, nextval(%(sequence)s::regclass)) AS housing_id,
                existing_id IS NULL AS is_new, idprocpte
           FROM (SELECT s.line, s.idprocpte, h.id AS existing_id
                   FROM {STAGING_HOUSING} s
                   LEFT JOIN {HOUSING} h ON h.geo_code = s.geo_code AND h.local_id = s.local_id
                  ORDER BY s.geo_code, s.local_id) AS found
-        """
+        """,
+        {"sequence": sequence},
     )
     run("ANALYZE lovac_h")
 
@@ -376,18 +383,20 @@ def merge(
     # (No owner:created event: the dwelling's housing:created and owner-attached events cover it.)
     # Owner ids come from a sequence: every owner created below has a greater id than this.
     last_existing_owner = scalar(f"SELECT COALESCE(max(id), 0) FROM {OWNER}")
-    counts.owners_created = run(
-        f"""
-        INSERT INTO {OWNER} (idpersonne, full_name, birth_date, address_dgfip, additional_address,
-                             email, phone, siren, kind, data_source, is_multi_owner, do_not_contact,
-                             created_at, updated_at)
-        SELECT s.idpersonne, s.full_name, s.birth_date, COALESCE(s.address, ''), '', '', '',
-               COALESCE(s.siren, ''), COALESCE(s.kind, ''), %(tag)s, s.primary_count > 1, false, now(), now()
-          FROM {STAGING_OWNERS} s
-         WHERE NOT EXISTS (SELECT 1 FROM {OWNER} o WHERE o.idpersonne = s.idpersonne)
-         ORDER BY s.idpersonne
-        """
-    )
+    with bulk_load(cursor, OWNER, scalar(f"SELECT count(*) FROM {STAGING_OWNERS}")):
+        counts.owners_created = run(
+            f"""
+            INSERT INTO {OWNER} (idpersonne, full_name, birth_date, address_dgfip, additional_address,
+                                 email, phone, siren, kind, data_source, is_multi_owner, do_not_contact,
+                                 created_at, updated_at)
+            SELECT s.idpersonne, s.full_name, s.birth_date, COALESCE(s.address, ''), '', '', '',
+                   COALESCE(s.siren, ''), COALESCE(s.kind, ''), %(tag)s, s.primary_count > 1, false,
+                   now(), now()
+              FROM {STAGING_OWNERS} s
+             WHERE NOT EXISTS (SELECT 1 FROM {OWNER} o WHERE o.idpersonne = s.idpersonne)
+             ORDER BY s.idpersonne
+            """
+        )
 
     # The file's rights with dwelling and owner ids resolved, read by the new dwellings' copies
     # of their rights (step 5) and by the rights merge (step 7).
@@ -396,7 +405,8 @@ def merge(
         CREATE TEMP TABLE lovac_rights AS
         SELECT h.housing_id, h.is_new, o.id AS owner_id, l.rank,
                COALESCE(h.idprocpte, '') AS idprocpte, COALESCE(l.idprodroit, '') AS idprodroit,
-               COALESCE(l.property_right, '') AS property_right, l.locprop, o.full_name
+               COALESCE(l.property_right, '') AS property_right, l.locprop, o.full_name,
+               o.kind AS owner_kind, o.birth_date AS owner_birth_date, o.is_multi_owner AS owner_multi
           FROM {STAGING_LINKS} l
           JOIN lovac_h h ON h.line = l.line
           JOIN {OWNER} o ON o.idpersonne = l.idpersonne
@@ -477,36 +487,42 @@ def merge(
 
     # ---- 5. New dwellings, with the copies of their rights, and their housing:created events ---
     inserted_columns = ", ".join(column for column, _key, _text in REFRESHED_FIELDS)
-    counts.housing_created = run(
-        f"""
-        INSERT INTO {HOUSING} (id, local_id, geo_code, {inserted_columns}, data_file_years, data_source,
-                               status, sub_status, occupancy, occupancy_intended, actual_dpe,
-                               primary_owner_id, primary_owner_kind, primary_owner_birth_date,
-                               primary_owner_multi, primary_owner_location, owner_count,
-                               created_at, updated_at)
-        SELECT k.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
-               0, '', 'V', '', '', r.owner_id, COALESCE(o.kind, ''), o.birth_date,
-               COALESCE(o.is_multi_owner, false), r.location, COALESCE(r.active, 0), now(), now()
-          FROM {STAGING_HOUSING} s
-          JOIN lovac_h k ON k.line = s.line
-          LEFT JOIN (SELECT housing_id,
-                            max(owner_id) FILTER (WHERE rank = 1) AS owner_id,
-                            max(locprop) FILTER (WHERE rank = 1) AS location,
-                            count(*) FILTER (WHERE rank >= 1) AS active
-                       FROM lovac_rights WHERE is_new GROUP BY housing_id) r ON r.housing_id = k.housing_id
-          LEFT JOIN {OWNER} o ON o.id = r.owner_id
-         WHERE k.is_new
-         ORDER BY k.housing_id
-        """  # noqa: S608
-    )
-    run(
-        f"""
-        INSERT INTO {EVENT} {event_columns}
-        SELECT 'housing:created', housing_id, NULL, NULL, %(created)s::jsonb, now(), %(author)s, %(run)s
-          FROM lovac_h WHERE is_new ORDER BY housing_id
-        """,
-        {"created": json.dumps({"source": tag, "occupancy": Occupancy.VACANT.label}, ensure_ascii=False)},
-    )
+    new_dwellings = scalar("SELECT count(*) FROM lovac_h WHERE is_new")
+    with bulk_load(cursor, HOUSING, new_dwellings):
+        counts.housing_created = run(
+            f"""
+            INSERT INTO {HOUSING} (id, local_id, geo_code, {inserted_columns}, data_file_years, data_source,
+                                   status, sub_status, occupancy, occupancy_intended, actual_dpe,
+                                   primary_owner_id, primary_owner_kind, primary_owner_birth_date,
+                                   primary_owner_multi, primary_owner_location, owner_count,
+                                   created_at, updated_at)
+            SELECT k.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
+                   0, '', 'V', '', '', r.owner_id, COALESCE(r.owner_kind, ''), r.owner_birth_date,
+                   COALESCE(r.owner_multi, false), r.location, COALESCE(r.active, 0), now(), now()
+              FROM {STAGING_HOUSING} s
+              JOIN lovac_h k ON k.line = s.line
+              LEFT JOIN (SELECT housing_id,
+                                max(owner_id) FILTER (WHERE rank = 1) AS owner_id,
+                                max(owner_kind) FILTER (WHERE rank = 1) AS owner_kind,
+                                max(owner_birth_date) FILTER (WHERE rank = 1) AS owner_birth_date,
+                                bool_or(owner_multi) FILTER (WHERE rank = 1) AS owner_multi,
+                                max(locprop) FILTER (WHERE rank = 1) AS location,
+                                count(*) FILTER (WHERE rank >= 1) AS active
+                           FROM lovac_rights WHERE is_new GROUP BY housing_id) r
+                    ON r.housing_id = k.housing_id
+             WHERE k.is_new
+             ORDER BY k.housing_id
+            """  # noqa: S608
+        )
+    with bulk_load(cursor, EVENT, new_dwellings):
+        run(
+            f"""
+            INSERT INTO {EVENT} {event_columns}
+            SELECT 'housing:created', housing_id, NULL, NULL, %(created)s::jsonb, now(), %(author)s, %(run)s
+              FROM lovac_h WHERE is_new ORDER BY housing_id
+            """,
+            {"created": json.dumps({"source": tag, "occupancy": Occupancy.VACANT.label}, ensure_ascii=False)},
+        )
     # ---- 6. Dwellings of the file's communes that left the file --------------------------------
     progress("sorties de vacance")
     run(
@@ -549,16 +565,17 @@ def merge(
 
     # ---- 7. Rights: source owners become the active ranks --------------------------------------
     progress("droits de propriété")
-    run(
-        f"""
-        INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
-                            locprop_source, start_date, end_date)
-        SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, now(), NULL
-          FROM lovac_rights
-         WHERE is_new
-         ORDER BY housing_id
-        """
-    )
+    with bulk_load(cursor, LINK, scalar("SELECT count(*) FROM lovac_rights WHERE is_new")):
+        run(
+            f"""
+            INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
+                                locprop_source, start_date, end_date)
+            SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, now(), NULL
+              FROM lovac_rights
+             WHERE is_new
+             ORDER BY housing_id
+            """
+        )
     run(
         """
         CREATE TEMP TABLE lovac_l AS
@@ -715,3 +732,34 @@ def _skip_row_triggers(cursor) -> None:
             cursor.execute("SET LOCAL session_replication_role = replica")
     except DatabaseError:
         pass
+
+
+@contextmanager
+def bulk_load(cursor, table: str, incoming_rows: int):
+    """Insert into `table` without maintaining its non-unique indexes when the insert at least
+    doubles it (a first national import): they are dropped, then rebuilt once in bulk (sorted,
+    in parallel), which costs less than growing them row by row.
+
+    Unique indexes stay, so constraints hold throughout. The drop locks the table until commit,
+    which only a first load of this size can afford; a yearly re-import stays below the ratio and
+    keeps the indexes (and its readers).
+    """
+    cursor.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
+    existing_rows = cursor.fetchone()[0]
+    if incoming_rows < max(2 * existing_rows, BULK_LOAD_MIN_ROWS):
+        yield
+        return
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(x.indexrelid)
+          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+         WHERE x.indrelid = %s::regclass AND NOT x.indisunique
+        """,
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, definition in indexes:
+        cursor.execute(definition)

@@ -97,7 +97,11 @@ def lovac_import(
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
             cursor.execute("SET LOCAL work_mem = '256MB'")
+            # Index rebuilds of a first national load (zlv/lovac/merge.py bulk_load).
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL synchronous_commit = off")
+            # New owner names go to the trigram index's pending list, merged in bulk by the next
+            # (auto)vacuum instead of entry by entry during the import.
             cursor.execute("SET LOCAL gin_pending_list_limit = '2GB'")
             _enlarge_temp_buffers(cursor)
             staging = lovac_merge.Staging(cursor)
