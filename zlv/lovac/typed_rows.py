@@ -154,9 +154,6 @@ def dwelling_rows(frame: pl.DataFrame, present: set[str], millesime: int) -> tup
         pl.col("loc_num").str.replace(r"^0+(\d)", "$1"), pl.col("libvoie"), separator=" ", ignore_nulls=True
     )
     address = pl.concat_str(_empty_as_null(street), pl.col("libcom"), separator=", ", ignore_nulls=True)
-    # Kept as the DGFiP writes it, upper case without accents, whatever the file holds: the search
-    # then matches it with a plain LIKE (see zlv/housing/filters.py `_search`).
-    address = address.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_uppercase()
     values["address_dgfip"] = frame.select(_empty_as_null(address).str.slice(0, 300)).to_series()
     values["ban_address"] = text("ban_result_label", 300)
     values["ban_id"] = identifier("ban_result_id", 50)
