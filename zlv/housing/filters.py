@@ -22,7 +22,7 @@ from zlv.housing.enums import (
     OwnerKind,
     Ownership,
 )
-from zlv.housing.models import HousingOwner, HousingPrecision, Owner
+from zlv.housing.models import Housing, HousingPrecision, Owner
 from zlv.housing.search import searchable_text
 
 NULL = "null"
@@ -434,7 +434,7 @@ def apply_filters(
         conditions = _buckets("owner_count", BENEFICIARY_COUNT_BUCKETS, filters.beneficiary_counts)
         queryset = queryset.filter(conditions)
     if filters.query:
-        queryset = queryset.filter(_search(filters.query))
+        queryset = _search(queryset, filters.query)
     return queryset
 
 
@@ -601,23 +601,25 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 NOT_DGFIP_ALPHABET = r"[^ -Z]"
 
 
-def _search(query: str) -> Q:
-    """Owner name (accent-insensitive, any word order), address, or a pasted list of identifiers."""
+def _search(queryset: QuerySet, query: str) -> QuerySet:
+    """Owner name (accent-insensitive, any word order), address, or a pasted list of identifiers.
+
+    The owner arm goes through the owners' trigram index and the other arms through one pass over
+    the filtered dwellings; their ids are united, so that the planner never evaluates the owner
+    lookup row by row nor walks the whole table in id order to fill a page.
+    """
     tokens = [token for token in ID_TOKENS.split(query) if token]
     identifiers = Q(local_id__in=tokens) | Q(invariant__in=tokens) | Q(cadastral_reference__in=tokens)
     identifiers |= Q(plot_id__in=tokens)
     if len(tokens) > 20:
-        return identifiers
+        return queryset.filter(identifiers)
     words = [searchable_text(word) for word in re.split(r"[\s/,]+", query) if word]
-    # Owners matching every word (trigram index), then their dwellings: not a per-dwelling probe.
+    # Owners matching every word (trigram index), hashed once, then probed with the primary owner
+    # copied on each dwelling (read from the scope index).
     owner_name = Q()
     for word in words:
         owner_name &= Q(full_name__searchable__contains=word)
-    owner = Q(
-        pk__in=HousingOwner.objects.filter(rank=1, owner__in=Owner.objects.filter(owner_name)).values(
-            "housing_id"
-        )
-    )
+    owner = Q(primary_owner_id__in=Owner.objects.filter(owner_name).values("id"))
     # DGFiP addresses are written upper case without accents: a plain LIKE of the searchable words
     # matches them; unaccent() runs only on the rare addresses with other characters (on every
     # dwelling of a perimeter it costs half a second for 200 000 dwellings).
@@ -626,7 +628,8 @@ def _search(query: str) -> Q:
         address &= Q(address_dgfip__contains=word) | (
             Q(address_dgfip__regex=NOT_DGFIP_ALPHABET) & Q(address_dgfip__searchable__contains=word)
         )
-    return identifiers | owner | address
+    matching = queryset.filter(identifiers | address).values("id").union(queryset.filter(owner).values("id"))
+    return Housing.objects.filter(pk__in=matching)
 
 
 def order_by_sort(queryset: QuerySet, filters: HousingFilters) -> QuerySet:

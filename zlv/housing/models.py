@@ -161,6 +161,12 @@ class Housing(models.Model):
             models.Index(fields=["geo_code", "status", "primary_owner"], name="housing_scope_counts_idx"),
             # search by pasted national fiscal ids.
             models.Index(fields=["local_id"], name="housing_local_id_idx"),
+            # owner-name search (owners found by name → their dwellings), an owner's dwellings.
+            models.Index(
+                fields=["primary_owner"],
+                name="housing_primary_owner_idx",
+                condition=models.Q(primary_owner__isnull=False),
+            ),
             # building card and building filters (housings of a building).
             models.Index(
                 fields=["building"], name="housing_building_idx", condition=models.Q(building__isnull=False)
