@@ -114,6 +114,20 @@ def test_map_clusters_at_low_zoom_and_addresses_at_high_zoom(client, territory):
     assert filtered[0]["properties"]["ids"] == [twin.pk]
 
 
+def test_map_says_when_it_draws_fewer_addresses_than_match(client, territory, monkeypatch):
+    from zlv.housing import selectors
+
+    for latitude in (50.31, 50.32):
+        HousingFactory(geo_code="59178", latitude=latitude, longitude=3.05)
+    client.force_login(territory["agent"])
+    url = "/api/v1/housing/map?zoom=16&bbox=3.0,50.3,3.1,50.4"
+
+    assert client.get(url).json()["truncated"] is False
+    monkeypatch.setattr(selectors, "MAP_MAX_POINTS", 1)
+    capped = client.get(url).json()
+    assert capped["truncated"] is True and len(capped["features"]) == 1
+
+
 def test_map_rejects_a_malformed_viewport(client, territory):
     client.force_login(territory["agent"])
     response = client.get("/api/v1/housing/map?zoom=16&bbox=nord")

@@ -77,7 +77,7 @@ def map_features(queryset: QuerySet, *, bbox: tuple[float, float, float, float] 
             longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north
         )
     if zoom < MAP_POINTS_MIN_ZOOM:
-        return {"type": "FeatureCollection", "features": _grid_clusters(located, zoom)}
+        return {"type": "FeatureCollection", "truncated": False, "features": _grid_clusters(located, zoom)}
     sql, params = located.values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -88,14 +88,16 @@ def map_features(queryset: QuerySet, *, bbox: tuple[float, float, float, float] 
             FROM housing_housing h WHERE h.id IN ({sql})
             GROUP BY 1, 2 LIMIT %s
             """,  # noqa: S608 — `sql` is Django's own compiled query, values are parameters
-            [*params, MAP_MAX_POINTS],
+            [*params, MAP_MAX_POINTS + 1],
         )
         rows = cursor.fetchall()
     return {
         "type": "FeatureCollection",
+        # More addresses than drawn: the page says so and invites to zoom in.
+        "truncated": len(rows) > MAP_MAX_POINTS,
         "features": [
             _feature(lon, lat, {"count": count, "ids": ids, "status": status, "address": address})
-            for lon, lat, count, ids, status, address in rows
+            for lon, lat, count, ids, status, address in rows[:MAP_MAX_POINTS]
         ],
     }
 

@@ -115,10 +115,8 @@ function requestedZoom(state) {
 function showNotice(state, collection) {
   const notice = document.querySelector("[data-zlv-map-notice]");
   if (!notice) return;
-  const points = collection.features.filter((feature) => !feature.properties.cluster).length;
   const maximum = numberFormat.format(state.config.maxPoints);
-  notice.textContent =
-    points >= state.config.maxPoints
+  notice.textContent = collection.truncated
       ? `Seules ${maximum} adresses de la zone affichée sont dessinées : zoomez pour voir les autres.`
       : "";
 }
