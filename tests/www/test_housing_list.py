@@ -726,3 +726,27 @@ def test_sources_are_grouped_by_recency(client, territory):
     assert data_file_year_groups([]) == [("Autres sources", ["datafoncier-manual", "null"])]
     old = client.get(URL, {"dataFileYearsIncluded": "lovac-2019"}).context["menu"][0].fields[0]
     assert old.groups[-1].options[-1].value == "lovac-2019" and old.groups[-1].options[-1].checked
+
+
+def test_sources_and_total_are_read_again_after_an_import(client, territory):
+    """Both are cached until the next import: a new millésime shows up as soon as it is imported."""
+    from zlv.accounts.services import system_user
+    from zlv.lovac.models import ImportRun, ImportRunStatus
+
+    make_housing(years=("lovac-2024",))
+    client.force_login(territory["agent"])
+    first = client.get(URL)
+    assert "sur un total de 1 logement" in first.context["sentence"]
+    assert "lovac-2025" not in html_of(first)
+
+    make_housing(years=("lovac-2025",))
+    make_housing(years=("lovac-2025",))
+    cached = client.get(URL)  # no import since: the sources read before still stand
+    assert "lovac-2025" not in html_of(cached)
+    ImportRun.objects.create(
+        file_name="lovac.csv", millesime=2025, status=ImportRunStatus.IMPORTED, created_by=system_user()
+    )
+
+    after = client.get(URL)  # the default source is now the new millésime
+    assert "sur un total de 2 logements" in after.context["sentence"]
+    assert "lovac-2025" in html_of(after)

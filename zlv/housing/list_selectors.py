@@ -36,16 +36,44 @@ DEPARTMENTAL_KINDS = frozenset(
 OUTLINE_CACHE_SECONDS = 24 * 3600
 
 
+# Values that only an import changes are cached until the next import (or this long).
+IMPORT_DERIVED_CACHE_SECONDS = 3600
+
+
+def _import_generation() -> int:
+    """The latest successful import: keys of values that only imports change end with it."""
+    from zlv.lovac.models import ImportRun, ImportRunStatus
+
+    runs = ImportRun.objects.filter(status=ImportRunStatus.IMPORTED).order_by("-pk")
+    return runs.values_list("pk", flat=True).first() or 0
+
+
+def _cached_until_next_import(user, name: str, compute):
+    key = f"zlv:{name}:{getattr(user, 'active_establishment_id', None)}:{_import_generation()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, IMPORT_DERIVED_CACHE_SECONDS)
+    return value
+
+
 def data_file_years_in_scope(user) -> list[str]:
-    """The provenance tags ("lovac-2025", "ff-2024-locatif"…) of the user's dwellings, newest first."""
-    tags = (
-        Housing.objects.visible_to(user)
-        .order_by()
-        .annotate(tag=Func(F("data_file_years"), function="unnest"))
-        .values_list("tag", flat=True)
-        .distinct()
-    )
-    return sorted(tags, key=_tag_sort_key, reverse=True)
+    """The provenance tags ("lovac-2025", "ff-2024-locatif"…) of the user's dwellings, newest first.
+
+    Reading them scans every dwelling of the perimeter, and only an import adds tags: cached.
+    """
+
+    def compute() -> list[str]:
+        tags = (
+            Housing.objects.visible_to(user)
+            .order_by()
+            .annotate(tag=Func(F("data_file_years"), function="unnest"))
+            .values_list("tag", flat=True)
+            .distinct()
+        )
+        return sorted(tags, key=_tag_sort_key, reverse=True)
+
+    return _cached_until_next_import(user, "data-file-years", compute)
 
 
 def latest_lovac_tag(tags: list[str]) -> str | None:
@@ -81,7 +109,11 @@ def housing_total(user, filters: HousingFilters) -> int:
         data_file_years_excluded=filters.data_file_years_excluded,
         occupancies=filters.occupancies,
     )
-    return filtered_housing(user, base).count()
+    if base.occupancies:  # agents change occupancies: always counted afresh
+        return filtered_housing(user, base).count()
+    # Sources only change with imports: cached until the next one.
+    name = f"total:{','.join(base.data_file_years_included)}:{','.join(base.data_file_years_excluded)}"
+    return _cached_until_next_import(user, name, filtered_housing(user, base).count)
 
 
 def perimeter_communes(establishment, codes) -> list[Commune]:
