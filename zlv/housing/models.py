@@ -157,8 +157,13 @@ class Housing(models.Model):
         ]
         indexes = [
             # visible_to() + counts: dwellings by status and distinct primary owners of a perimeter,
-            # read from this index alone (index-only scan).
-            models.Index(fields=["geo_code", "status", "primary_owner"], name="housing_scope_counts_idx"),
+            # read from this index alone (index-only scan), also under the default source filter
+            # (the latest millésime) and the occupancy filter.
+            models.Index(
+                fields=["geo_code", "status", "primary_owner"],
+                include=["data_file_years", "occupancy"],
+                name="housing_scope_counts_idx",
+            ),
             # search by pasted national fiscal ids.
             models.Index(fields=["local_id"], name="housing_local_id_idx"),
             # owner-name search (owners found by name → their dwellings), an owner's dwellings.
