@@ -458,3 +458,18 @@ def test_a_failed_first_load_keeps_the_indexes(communes, tmp_path, monkeypatch):
 
 def _fail(*args, **kwargs):
     raise RuntimeError("panne simulée")
+
+
+def test_a_dwelling_follows_its_commune_into_a_merged_one(communes, tmp_path):
+    """The national id keeps the former commune's code: the dwelling moves, with its follow-up."""
+    import_file(tmp_path, [lovac_row(1)])
+    housing = Housing.objects.get()
+    Housing.objects.filter(pk=housing.pk).update(status=2, sub_status="En pré-accompagnement")
+
+    code, summary, _report = import_file(tmp_path, [lovac_row(1, commune="512")], name="lovac-2.csv")
+
+    assert code == 0 and summary["housing_created"] == 0
+    moved = Housing.objects.get()
+    assert (moved.pk, moved.geo_code, moved.status) == (housing.pk, "59512", 2)
+    event = Event.objects.get(kind="housing:lovac-refreshed", new__has_key="geoCode")
+    assert (event.old, event.new) == ({"geoCode": "59350"}, {"geoCode": "59512"})

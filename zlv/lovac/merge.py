@@ -171,6 +171,7 @@ class MergeCounts:
     owners_attached: int = 0
     owners_detached: int = 0
     owners_rank_updated: int = 0
+    housing_moved: int = 0
 
 
 class Staging:
@@ -311,6 +312,7 @@ def merge(
     staging.flush()
     run(f"ANALYZE {STAGING_HOUSING}")
     run(f"ANALYZE {STAGING_LINKS}")
+    counts.housing_moved = _follow_commune_merges(run)
     # Narrow: the wide staged values are read from the staging table where needed. New
     # dwellings take their ids in (commune, national id) order, the order they are inserted in.
     run(
@@ -715,6 +717,35 @@ def merge(
     )
     cursor.execute("SET LOCAL session_replication_role = origin")
     return counts
+
+
+def _follow_commune_merges(run) -> int:
+    """Move dwellings whose national id now comes under another commune code (commune merges).
+
+    The national fiscal id keeps the former commune's code while the file gives the new one: the
+    existing dwelling (with its follow-up) takes the new code, with an event, instead of a second
+    dwelling being created. Returns the number of dwellings moved.
+    """
+    return run(
+        f"""
+        WITH moves AS (
+            SELECT DISTINCT ON (s.local_id) h.id, h.geo_code AS old_code, s.geo_code AS new_code
+              FROM {STAGING_HOUSING} s JOIN {HOUSING} h ON h.local_id = s.local_id
+             WHERE h.geo_code <> s.geo_code
+               AND NOT EXISTS (SELECT 1 FROM {HOUSING} x
+                                WHERE x.geo_code = s.geo_code AND x.local_id = s.local_id)
+             ORDER BY s.local_id, h.id
+        ), moved AS (
+            UPDATE {HOUSING} h SET geo_code = m.new_code, updated_at = now()
+              FROM moves m WHERE h.id = m.id
+            RETURNING h.id, m.old_code, m.new_code
+        )
+        INSERT INTO {EVENT} (kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)
+        SELECT 'housing:lovac-refreshed', id, NULL, jsonb_build_object('geoCode', old_code),
+               jsonb_build_object('geoCode', new_code), now(), %(author)s, %(run)s
+          FROM moved
+        """
+    )
 
 
 def _skip_row_triggers(cursor) -> None:

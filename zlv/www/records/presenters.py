@@ -200,6 +200,7 @@ OWNER_FIELD_LABELS = {
 }
 HOUSING_FIELD_LABELS = {
     "invariant": "identifiant fiscal départemental",
+    "geoCode": "commune (fusion de communes)",
     "housingKind": "type de logement",
     "rawAddress": "adresse",
     "banAddress": "adresse BAN",
