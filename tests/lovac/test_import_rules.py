@@ -473,3 +473,15 @@ def test_a_dwelling_follows_its_commune_into_a_merged_one(communes, tmp_path):
     assert (moved.pk, moved.geo_code, moved.status) == (housing.pk, "59512", 2)
     event = Event.objects.get(kind="housing:lovac-refreshed", new__has_key="geoCode")
     assert (event.old, event.new) == ({"geoCode": "59350"}, {"geoCode": "59512"})
+
+
+def test_an_existing_owner_of_a_new_dwelling_becomes_multi_owner(communes, tmp_path):
+    import_file(tmp_path, [lovac_row(1, ff_idpersonne_1="P0000001")])
+    assert Owner.objects.get(idpersonne="P0000001").is_multi_owner is False
+
+    rows = [lovac_row(1, ff_idpersonne_1="P0000001"), lovac_row(2, ff_idpersonne_1="P0000001")]
+    import_file(tmp_path, rows, name="lovac-2.csv")
+
+    assert Owner.objects.get(idpersonne="P0000001").is_multi_owner is True
+    assert_copies_match_rights()
+    assert set(Housing.objects.values_list("primary_owner_multi", flat=True)) == {True}

@@ -650,6 +650,8 @@ def merge(
                   FROM updated WHERE old_rank <> new_rank
             ), remember_housing AS (
                 INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM updated
+            ), remember AS (
+                INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM updated
             )
             SELECT count(*) FILTER (WHERE old_rank <> new_rank) FROM updated
             """  # noqa: S608
@@ -672,6 +674,8 @@ def merge(
               FROM attached a JOIN {OWNER} o ON o.id = a.owner_id
         ), remember_housing AS (
             INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM attached
+        ), remember AS (
+            INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM attached
         )
         SELECT count(*) FROM attached
         """
@@ -679,12 +683,14 @@ def merge(
 
     # ---- 8. Multi-owner flag of every owner whose rights may have changed ----------------------
     progress("multi-propriétaires")
-    # Owners created by this run already carry the right flag; existing ones may have changed.
+    # Owners created by this run already carry the right flag. An existing owner's count of
+    # primary rights changes only through the rights written above: those of the new dwellings
+    # (here) and the departed, re-ranked and attached ones (remembered as they were written).
     run(
-        f"""
+        """
         INSERT INTO lovac_touched_owners (owner_id)
-        SELECT o.id FROM {STAGING_OWNERS} s JOIN {OWNER} o ON o.idpersonne = s.idpersonne
-         WHERE o.id <= %(last_existing_owner)s
+        SELECT owner_id FROM lovac_rights
+         WHERE is_new AND rank = 1 AND owner_id <= %(last_existing_owner)s
         """,
         {"last_existing_owner": last_existing_owner},
     )
