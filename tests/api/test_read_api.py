@@ -133,3 +133,18 @@ def test_map_rejects_a_malformed_viewport(client, territory):
     response = client.get("/api/v1/housing/map?zoom=16&bbox=nord")
     assert response.status_code == 400
     assert "bbox" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("query", ["zoom=6", "zoom=16&bbox=3.0,50.3,3.1,50.4"])
+def test_map_query_budget_does_not_grow_with_dwellings(
+    client, territory, query, django_assert_max_num_queries, django_assert_num_queries
+):
+    """Clusters and addresses: a fixed number of queries (session, user, scope, the features)."""
+    HousingFactory(geo_code="59178", latitude=50.35, longitude=3.05)
+    client.force_login(territory["agent"])
+    with django_assert_max_num_queries(6) as few:
+        client.get(f"/api/v1/housing/map?{query}")
+    for index in range(30):
+        HousingFactory(geo_code="59178", latitude=50.30 + index / 1000, longitude=3.05)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(f"/api/v1/housing/map?{query}").status_code == 200
