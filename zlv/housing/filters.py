@@ -524,19 +524,10 @@ def _cadastral(selected) -> Q:
 
 
 def _mutation_types(selected) -> Q:
-    """A sale is a transfer with a DVF price in its year; any other known transfer is a donation."""
-    from django.db.models.functions import ExtractYear
-
-    sale_year = ExtractYear("last_transaction_date")
-    condition = Q()
-    if "sale" in selected:
-        condition |= Q(last_transaction_date__isnull=False, last_mutation_year=sale_year)
-    if "donation" in selected:
-        condition |= Q(last_mutation_year__isnull=False) & ~Q(
-            last_transaction_date__isnull=False, last_mutation_year=sale_year
-        )
+    """Sale, donation or unknown: `Housing.last_mutation_type` (computed by the database)."""
+    condition = Q(last_mutation_type__in=[value for value in selected if value != NULL])
     if NULL in selected:
-        condition |= Q(last_mutation_year__isnull=True)
+        condition |= Q(last_mutation_type__isnull=True)
     return condition
 
 

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from zlv.housing.enums import (
@@ -97,6 +98,23 @@ class Housing(models.Model):
     last_mutation_year = models.SmallIntegerField("année de dernière mutation", null=True, blank=True)
     last_transaction_date = models.DateField("date de dernière vente", null=True, blank=True)
     last_transaction_value = models.BigIntegerField("prix de dernière vente (€)", null=True, blank=True)
+    # A sale is a transfer with a DVF price in its year; any other known transfer is a donation.
+    # Computed by PostgreSQL on every write, so the filter reads a plain column.
+    last_mutation_type = models.GeneratedField(
+        expression=models.Case(
+            models.When(
+                models.Q(
+                    last_transaction_date__isnull=False,
+                    last_mutation_year=ExtractYear("last_transaction_date"),
+                ),
+                then=models.Value("sale"),
+            ),
+            models.When(last_mutation_year__isnull=False, then=models.Value("donation")),
+            default=None,
+        ),
+        output_field=models.CharField("type de dernière mutation", max_length=8, null=True),
+        db_persist=True,
+    )
     occupancy_source = models.CharField("occupation d'origine (FF ccthp)", max_length=7, blank=True)
 
     # Provenance: "lovac-2025", "lovac-2026"… — the files this dwelling was imported from.
