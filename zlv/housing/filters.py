@@ -604,11 +604,14 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
     identifiers |= Q(plot_id__in=tokens)
     if len(tokens) > 20:
         return queryset.filter(identifiers)
-    words = [searchable_text(word) for word in re.split(r"[\s/,]+", query) if word]
+    # Words are letters and digits (apostrophes and hyphens kept, as in D'ARC or JEAN-PAUL).
+    words = [searchable_text(word) for word in re.split(r"[^\w'’-]+", query) if word]
     # Owners matching every word (trigram index), hashed once, then probed with the primary owner
-    # copied on each dwelling (read from the scope index).
+    # copied on each dwelling (read from the scope index). Words under three letters have no
+    # trigram and match nearly every name: they do not narrow the owners when a longer one does.
+    name_words = [word for word in words if len(word) >= 3] or words
     owner_name = Q()
-    for word in words:
+    for word in name_words:
         owner_name &= Q(full_name__searchable__contains=word)
     owner = Q(primary_owner_id__in=Owner.objects.filter(owner_name).values("id"))
     # DGFiP addresses are written upper case without accents: a plain LIKE of the searchable words
