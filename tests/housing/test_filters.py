@@ -165,6 +165,9 @@ def names(park, *keys) -> set[str]:
         ("beneficiaryCounts=1", ["flat", "free_housing", "corsica"]),
         ("query=jerome dupont", ["old_house"]),  # accent-insensitive, any word order
         ("query=tilleuls", ["flat", "free_housing"]),
+        ("query=sci les tilleuls", ["flat", "free_housing"]),
+        ("query=dupont, j.", ["old_house"]),  # punctuation splits; a one-letter word does not narrow
+        ("query=dupont x", ["old_house"]),
         ("query=ecoles", ["old_house"]),  # address
         ("query=INV0000042", ["corsica"]),
         ("status=1&housingKinds=APPART", ["corsica"]),
