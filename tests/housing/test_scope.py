@@ -37,3 +37,20 @@ def test_visible_to_is_empty_without_membership_or_when_anonymous():
 
     assert not Housing.objects.visible_to(outsider).exists()
     assert not Housing.objects.visible_to(AnonymousUser()).exists()
+
+
+@pytest.mark.django_db
+def test_switching_establishment_switches_the_perimeter_of_the_same_user_object():
+    """The perimeter's codes are read once per user object and establishment, not once for all."""
+    from zlv.accounts.models import Membership
+
+    lille, dunkerque = CommuneFactory(code="59350"), CommuneFactory(code="59183")
+    metropole = EstablishmentFactory(communes=[lille])
+    littoral = EstablishmentFactory(communes=[dunkerque])
+    in_lille, in_dunkerque = HousingFactory(geo_code="59350"), HousingFactory(geo_code="59183")
+    agent = UserFactory(establishment=metropole)
+    Membership.objects.create(user=agent, establishment=littoral, role="usual")
+
+    assert set(Housing.objects.visible_to(agent)) == {in_lille}
+    agent.active_establishment = littoral
+    assert set(Housing.objects.visible_to(agent)) == {in_dunkerque}

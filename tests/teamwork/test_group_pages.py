@@ -113,8 +113,9 @@ def test_add_refuses_another_establishments_group(
 
 def test_group_page(client, agent, group, django_assert_max_num_queries):
     client.force_login(agent)
-    # session, user, membership, group, counts, page, header memberships + the request savepoint pair
-    with django_assert_max_num_queries(9):
+    # session, user, membership, perimeter codes, group, counts, page, header memberships
+    # + the request savepoint pair
+    with django_assert_max_num_queries(10):
         response = client.get(f"/groupes/{group.pk}")
     page = text_of(response)
     assert "Centre-ville" in page

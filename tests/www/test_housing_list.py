@@ -571,9 +571,10 @@ def test_query_budget_does_not_grow_with_rows(
     make_housing(status=2)
     client.get(URL, {"view": view})
 
-    # session, user, savepoint, membership, sources in scope, tab counts, total, précisions, rows
-    # (table only), header memberships, release savepoint; no commune unless one is chosen.
-    with django_assert_max_num_queries(13) as few:  # perimeter kinds; page ids then rows
+    # session, user, savepoint, membership, perimeter codes, sources in scope, tab counts, total,
+    # précisions, rows (table only), header memberships, release savepoint; no commune unless one
+    # is chosen.
+    with django_assert_max_num_queries(14) as few:  # perimeter kinds; page ids then rows
         client.get(URL, {"view": view})
     for index in range(60):
         make_housing(status=index % 6, owner_name=f"PROPRIETAIRE/{index}")

@@ -412,9 +412,9 @@ def test_history_filter_opens_the_history_tab(client, agent, history):
 def test_history_htmx_fragment(client, agent, history, django_assert_max_num_queries):
     client.force_login(agent)
 
-    # session, user, the dwelling, events, the membership (may the user edit notes?), the two
-    # savepoints of ATOMIC_REQUESTS.
-    with django_assert_max_num_queries(7):
+    # session, user, the perimeter's codes, the dwelling, events, the membership (may the user
+    # edit notes?), the two savepoints of ATOMIC_REQUESTS.
+    with django_assert_max_num_queries(8):
         response = client.get(
             f"/logements/{history.pk}",
             {"type": "update"},
@@ -501,7 +501,7 @@ def add_owners_and_history(housing, author, count: int) -> None:
 
 
 # Measured: 13, whatever the number of owners, précisions, notes, events and documents.
-QUERY_BUDGET = 15  # + referent and groups (teamwork)
+QUERY_BUDGET = 16  # + referent and groups (teamwork), + the perimeter's codes
 
 
 def test_query_budget_does_not_grow_with_owners_and_history(

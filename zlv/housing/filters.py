@@ -588,6 +588,8 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+# More owners than France counts: a bound that only keeps the owner subquery apart (see _search).
+MAX_MATCHING_OWNERS = 100_000_000
 # A character outside DGFiP's alphabet (upper-case ASCII letters, digits, spaces, punctuation).
 NOT_DGFIP_ALPHABET = r"[^ -Z]"
 
@@ -613,7 +615,10 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
     owner_name = Q()
     for word in name_words:
         owner_name &= Q(full_name__searchable__contains=word)
-    owner = Q(primary_owner_id__in=Owner.objects.filter(owner_name).values("id"))
+    # The LIMIT keeps the owners a separate, hashed subquery: flattened into a join, a misestimated
+    # name match would be probed dwelling by dwelling (half a second for "SCI" in a large perimeter).
+    matching_owners = Owner.objects.filter(owner_name).values("id")[:MAX_MATCHING_OWNERS]
+    owner = Q(primary_owner_id__in=matching_owners)
     # DGFiP addresses are written upper case without accents: a plain LIKE of the searchable words
     # matches them; unaccent() runs only on the rare addresses with other characters (on every
     # dwelling of a perimeter it costs half a second for 200 000 dwellings).
@@ -622,7 +627,7 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
         address &= Q(address_dgfip__contains=word) | (
             Q(address_dgfip__regex=NOT_DGFIP_ALPHABET) & Q(address_dgfip__searchable__contains=word)
         )
-    matching = queryset.filter(identifiers | address).values("id").union(queryset.filter(owner).values("id"))
+    matching = queryset.filter(identifiers | address | owner).values("id")
     return Housing.objects.filter(pk__in=matching)
 
 

@@ -23,16 +23,30 @@ from zlv.housing.enums import (
 )
 
 
-def perimeter_codes(user):
-    """INSEE codes of the communes of the user's active establishment (an unevaluated queryset)."""
+def perimeter_codes(user) -> list[str]:
+    """INSEE codes of the communes of the user's active establishment, if the user is a member.
+
+    Read once per request (memoized on the user object) and given to queries as a list: with a
+    list, PostgreSQL reads the perimeter's index ranges only, where a sub-select let it merge-join
+    the index of the whole country.
+    """
     from zlv.accounts.models import Establishment
 
     establishment_id = getattr(user, "active_establishment_id", None)
     if not user.is_authenticated or establishment_id is None:
-        return Establishment.communes.through.objects.none().values("commune_id")
-    return Establishment.communes.through.objects.filter(
-        establishment_id=establishment_id, establishment__memberships__user=user
-    ).values("commune_id")
+        return []
+    cached = getattr(user, "_perimeter_codes_cache", None)
+    if cached is not None and cached[0] == establishment_id:
+        return cached[1]
+    codes = list(
+        Establishment.communes.through.objects.filter(
+            establishment_id=establishment_id, establishment__memberships__user=user
+        )
+        .order_by("commune_id")
+        .values_list("commune_id", flat=True)
+    )
+    user._perimeter_codes_cache = (establishment_id, codes)
+    return codes
 
 
 class HousingQuerySet(models.QuerySet):
@@ -184,6 +198,21 @@ class Housing(models.Model):
             ),
             # search by pasted national fiscal ids.
             models.Index(fields=["local_id"], name="housing_local_id_idx"),
+            # free-text search: one index-only pass over the perimeter matches identifiers,
+            # addresses and primary owners (found by name) at once.
+            models.Index(
+                fields=["geo_code"],
+                include=[
+                    "id",
+                    "primary_owner",
+                    "local_id",
+                    "invariant",
+                    "cadastral_reference",
+                    "plot_id",
+                    "address_dgfip",
+                ],
+                name="housing_search_idx",
+            ),
             # owner-name search (owners found by name → their dwellings), an owner's dwellings.
             models.Index(
                 fields=["primary_owner"],
