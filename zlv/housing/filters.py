@@ -627,7 +627,7 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
         address &= Q(address_dgfip__contains=word) | (
             Q(address_dgfip__regex=NOT_DGFIP_ALPHABET) & Q(address_dgfip__searchable__contains=word)
         )
-    matching = queryset.filter(identifiers | address | owner).values("id")
+    matching = queryset.filter(identifiers | address).values("id").union(queryset.filter(owner).values("id"))
     return Housing.objects.filter(pk__in=matching)
 
 
