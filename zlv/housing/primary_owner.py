@@ -52,21 +52,16 @@ OF_PRIMARY_OWNERS = f"h2.id IN (SELECT housing_id FROM {LINK} WHERE owner_id = A
 
 
 def primary_owner_refresh(
-    *,
-    housing_ids: Iterable[int] | None = None,
-    geo_codes: Iterable[str] | None = None,
-    owner_ids: Iterable[int] | None = None,
+    *, housing_ids: Iterable[int] | None = None, owner_ids: Iterable[int] | None = None
 ) -> int:
-    """Refresh the copies of the given dwellings, of the dwellings of `geo_codes`, or of the
-    dwellings whose primary owner is in `owner_ids`; returns the number of rows changed."""
+    """Refresh the copies of the given dwellings, or of the dwellings whose primary owner is in
+    `owner_ids`; returns the number of rows changed."""
     if housing_ids is not None:
         condition, parameter = "h2.id = ANY(%s)", list(housing_ids)
-    elif geo_codes is not None:
-        condition, parameter = "h2.geo_code = ANY(%s)", list(geo_codes)
     elif owner_ids is not None:
         condition, parameter = OF_PRIMARY_OWNERS, list(owner_ids)
     else:
-        raise ValueError("housing_ids, geo_codes ou owner_ids est requis.")
+        raise ValueError("housing_ids ou owner_ids est requis.")
     if not parameter:
         return 0
     with connection.cursor() as cursor:
