@@ -354,6 +354,7 @@ def test_dwellings_carry_their_primary_owner_after_import_and_reimport(communes,
 def assert_copies_match_rights():
     """Every dwelling's copies equal what its rights and owners say (zlv/housing/primary_owner.py)."""
     from zlv.housing.models import Housing, HousingOwner
+    from zlv.housing.search import searchable_text
 
     for housing in Housing.objects.all():
         links = list(HousingOwner.objects.filter(housing=housing, rank__gte=1).select_related("owner"))
@@ -366,6 +367,7 @@ def assert_copies_match_rights():
             housing.primary_owner_multi,
             housing.primary_owner_location,
             housing.owner_count,
+            housing.primary_owner_search_name,
         ) == (
             owner.pk if owner else None,
             owner.kind if owner else "",
@@ -373,6 +375,7 @@ def assert_copies_match_rights():
             owner.is_multi_owner if owner else False,
             primary.locprop_source if primary else None,
             len(links),
+            searchable_text(owner.full_name) if owner else "",
         ), housing.local_id
 
 
@@ -393,8 +396,14 @@ def test_owner_copies_follow_rights_and_owners_across_imports(communes, tmp_path
     import_file(
         tmp_path,
         [
-            lovac_row(1, ff_idpersonne_1="P0000001", ff_jdatnss_1="03/04/1961"),
-            lovac_row(2, ff_idpersonne_1="P0000001", ff_jdatnss_1="03/04/1961", ff_locprop_1="4"),
+            lovac_row(1, ff_idpersonne_1="P0000001", ff_jdatnss_1="03/04/1961", ff_ddenom_1="DUPONT/JÉRÔME"),
+            lovac_row(
+                2,
+                ff_idpersonne_1="P0000001",
+                ff_jdatnss_1="03/04/1961",
+                ff_locprop_1="4",
+                ff_ddenom_1="DUPONT/JÉRÔME",
+            ),
         ],
         name="lovac-2.csv",
     )
@@ -403,6 +412,7 @@ def test_owner_copies_follow_rights_and_owners_across_imports(communes, tmp_path
     assert (first.primary_owner_multi, first.owner_count) == (True, 1)
     assert first.primary_owner_birth_date == Owner.objects.get(idpersonne="P0000001").birth_date
     assert str(first.primary_owner_birth_date) == "1961-04-03"
+    assert first.primary_owner_search_name == "DUPONT/JEROME"
 
 
 def secondary_indexes() -> set[tuple[str, str]]:

@@ -22,7 +22,7 @@ from zlv.housing.enums import (
     OwnerKind,
     Ownership,
 )
-from zlv.housing.models import Housing, HousingPrecision, Owner
+from zlv.housing.models import Housing, HousingPrecision
 from zlv.housing.search import searchable_text
 
 NULL = "null"
@@ -588,18 +588,13 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-# More owners than France counts: a bound that only keeps the owner subquery apart (see _search).
-MAX_MATCHING_OWNERS = 100_000_000
-# A character outside DGFiP's alphabet (upper-case ASCII letters, digits, spaces, punctuation).
-NOT_DGFIP_ALPHABET = r"[^ -Z]"
 
 
 def _search(queryset: QuerySet, query: str) -> QuerySet:
     """Owner name (accent-insensitive, any word order), address, or a pasted list of identifiers.
 
-    The owner arm goes through the owners' trigram index and the other arms through one pass over
-    the filtered dwellings; their ids are united, so that the planner never evaluates the owner
-    lookup row by row nor walks the whole table in id order to fill a page.
+    Every arm reads columns of `housing_search_idx` (one index-only pass over the perimeter); the
+    arms' ids are united, so that a page of results never walks the whole table in id order.
     """
     tokens = [token for token in ID_TOKENS.split(query) if token]
     identifiers = Q(local_id__in=tokens) | Q(invariant__in=tokens) | Q(cadastral_reference__in=tokens)
@@ -608,25 +603,18 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
         return queryset.filter(identifiers)
     # Words are letters and digits (apostrophes and hyphens kept, as in D'ARC or JEAN-PAUL).
     words = [searchable_text(word) for word in re.split(r"[^\w'’-]+", query) if word]
-    # Owners matching every word (trigram index), hashed once, then probed with the primary owner
-    # copied on each dwelling (read from the scope index). Words under three letters have no
-    # trigram and match nearly every name: they do not narrow the owners when a longer one does.
+    if not words:
+        return queryset.filter(identifiers)
+    # The primary owner's name, copied on the dwelling as the search compares it. Words under three
+    # letters match nearly every name: they do not narrow names when a longer word does.
     name_words = [word for word in words if len(word) >= 3] or words
-    owner_name = Q()
+    owner = Q()
     for word in name_words:
-        owner_name &= Q(full_name__searchable__contains=word)
-    # The LIMIT keeps the owners a separate, hashed subquery: flattened into a join, a misestimated
-    # name match would be probed dwelling by dwelling (half a second for "SCI" in a large perimeter).
-    matching_owners = Owner.objects.filter(owner_name).values("id")[:MAX_MATCHING_OWNERS]
-    owner = Q(primary_owner_id__in=matching_owners)
-    # DGFiP addresses are written upper case without accents: a plain LIKE of the searchable words
-    # matches them; unaccent() runs only on the rare addresses with other characters (on every
-    # dwelling of a perimeter it costs half a second for 200 000 dwellings).
+        owner &= Q(primary_owner_search_name__contains=word)
+    # The address as the search compares it, kept by PostgreSQL (Housing.address_search).
     address = Q()
     for word in words:
-        address &= Q(address_dgfip__contains=word) | (
-            Q(address_dgfip__regex=NOT_DGFIP_ALPHABET) & Q(address_dgfip__searchable__contains=word)
-        )
+        address &= Q(address_search__contains=word)
     matching = queryset.filter(identifiers | address).values("id").union(queryset.filter(owner).values("id"))
     return Housing.objects.filter(pk__in=matching)
 

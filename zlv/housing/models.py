@@ -5,7 +5,8 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import ExtractYear
+from django.db.models import Func
+from django.db.models.functions import ExtractYear, Upper
 from django.utils import timezone
 
 from zlv.housing.enums import (
@@ -78,6 +79,12 @@ class Housing(models.Model):
     invariant = models.CharField("identifiant fiscal départemental", max_length=20, blank=True)
     geo_code = models.CharField("code INSEE de la commune", max_length=5)
     address_dgfip = models.CharField("adresse DGFiP", max_length=300, blank=True)
+    # The address as the search compares it (upper case, no accents), kept by PostgreSQL.
+    address_search = models.GeneratedField(
+        expression=Upper(Func("address_dgfip", function="zlv_unaccent")),
+        output_field=models.CharField(max_length=300),
+        db_persist=True,
+    )
     ban_address = models.CharField("adresse BAN", max_length=300, blank=True)
     ban_id = models.CharField("identifiant BAN", max_length=50, blank=True)
     ban_score = models.FloatField("fiabilité de l'adresse BAN", null=True, blank=True)
@@ -167,6 +174,10 @@ class Housing(models.Model):
         "localisation du destinataire principal (FF)", null=True, blank=True
     )
     owner_count = models.SmallIntegerField("nombre de propriétaires actuels", default=0)
+    # The primary owner's name as the search compares it (upper case, no accents).
+    primary_owner_search_name = models.CharField(
+        "nom du destinataire principal (recherche)", max_length=300, blank=True
+    )
 
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
@@ -199,7 +210,7 @@ class Housing(models.Model):
             # search by pasted national fiscal ids.
             models.Index(fields=["local_id"], name="housing_local_id_idx"),
             # free-text search: one index-only pass over the perimeter matches identifiers,
-            # addresses and primary owners (found by name) at once.
+            # addresses and primary owners' names at once.
             models.Index(
                 fields=["geo_code"],
                 include=[
@@ -209,7 +220,8 @@ class Housing(models.Model):
                     "invariant",
                     "cadastral_reference",
                     "plot_id",
-                    "address_dgfip",
+                    "address_search",
+                    "primary_owner_search_name",
                 ],
                 name="housing_search_idx",
             ),

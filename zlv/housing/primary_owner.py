@@ -29,13 +29,14 @@ COPIES = (
     "primary_owner_multi",
     "primary_owner_location",
     "owner_count",
+    "primary_owner_search_name",
 )
 
 # The copies, computed from the rights and owners of the dwellings selected by `{condition}`
 # (alias h2), in the order of COPIES.
 RIGHTS_SUMMARY_SQL = f"""
     SELECT r.id, r.owner_id, COALESCE(o.kind, ''), o.birth_date, COALESCE(o.is_multi_owner, false),
-           r.location, r.active
+           r.location, r.active, COALESCE(upper(zlv_unaccent(o.full_name)), '')
       FROM (SELECT h2.id,
                    max(ho.owner_id) FILTER (WHERE ho.rank = 1) AS owner_id,
                    max(ho.locprop_source) FILTER (WHERE ho.rank = 1) AS location,

@@ -497,10 +497,12 @@ def merge(
                                    status, sub_status, occupancy, occupancy_intended, actual_dpe,
                                    primary_owner_id, primary_owner_kind, primary_owner_birth_date,
                                    primary_owner_multi, primary_owner_location, owner_count,
+                                   primary_owner_search_name,
                                    created_at, updated_at)
             SELECT k.housing_id, s.local_id, s.geo_code, {new_values}, ARRAY[%(tag)s], 'lovac',
                    0, '', 'V', '', '', r.owner_id, COALESCE(r.owner_kind, ''), r.owner_birth_date,
-                   COALESCE(r.owner_multi, false), r.location, COALESCE(r.active, 0), now(), now()
+                   COALESCE(r.owner_multi, false), r.location, COALESCE(r.active, 0),
+                   COALESCE(upper(zlv_unaccent(r.owner_name)), ''), now(), now()
               FROM {STAGING_HOUSING} s
               JOIN lovac_h k ON k.line = s.line
               LEFT JOIN (SELECT housing_id,
@@ -508,6 +510,7 @@ def merge(
                                 max(owner_kind) FILTER (WHERE rank = 1) AS owner_kind,
                                 max(owner_birth_date) FILTER (WHERE rank = 1) AS owner_birth_date,
                                 bool_or(owner_multi) FILTER (WHERE rank = 1) AS owner_multi,
+                                max(full_name) FILTER (WHERE rank = 1) AS owner_name,
                                 max(locprop) FILTER (WHERE rank = 1) AS location,
                                 count(*) FILTER (WHERE rank >= 1) AS active
                            FROM lovac_rights WHERE is_new GROUP BY housing_id) r
