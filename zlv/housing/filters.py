@@ -588,8 +588,6 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-
-
 def _search(queryset: QuerySet, query: str) -> QuerySet:
     """Owner name (accent-insensitive, any word order), address, or a pasted list of identifiers.
 
