@@ -40,16 +40,21 @@ OUTLINE_CACHE_SECONDS = 24 * 3600
 IMPORT_DERIVED_CACHE_SECONDS = 3600
 
 
-def _import_generation() -> int:
-    """The latest successful import: keys of values that only imports change end with it."""
+def _import_generation(user) -> int:
+    """The latest successful import: keys of values that only imports change end with it.
+
+    Read once per request (memoized on the user object, like the perimeter's codes).
+    """
     from zlv.lovac.models import ImportRun, ImportRunStatus
 
-    runs = ImportRun.objects.filter(status=ImportRunStatus.IMPORTED).order_by("-pk")
-    return runs.values_list("pk", flat=True).first() or 0
+    if not hasattr(user, "_import_generation_cache"):
+        runs = ImportRun.objects.filter(status=ImportRunStatus.IMPORTED).order_by("-pk")
+        user._import_generation_cache = runs.values_list("pk", flat=True).first() or 0
+    return user._import_generation_cache
 
 
 def _cached_until_next_import(user, name: str, compute):
-    key = f"zlv:{name}:{getattr(user, 'active_establishment_id', None)}:{_import_generation()}"
+    key = f"zlv:{name}:{getattr(user, 'active_establishment_id', None)}:{_import_generation(user)}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -113,7 +118,7 @@ def housing_total(user, filters: HousingFilters) -> int:
         return filtered_housing(user, base).count()
     # Sources only change with imports: cached until the next one.
     name = f"total:{','.join(base.data_file_years_included)}:{','.join(base.data_file_years_excluded)}"
-    return _cached_until_next_import(user, name, filtered_housing(user, base).count)
+    return _cached_until_next_import(user, name, lambda: filtered_housing(user, base).count())
 
 
 def perimeter_communes(establishment, codes) -> list[Commune]:
