@@ -32,6 +32,7 @@ LINK = HousingOwner._meta.db_table
 BUILDING = Building._meta.db_table
 EVENT = Event._meta.db_table
 USER = User._meta.db_table
+EVENT_COLUMNS = "(kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)"
 
 STAGING_HOUSING = "lovac_stg_housing"
 STAGING_LINKS = "lovac_stg_link"
@@ -287,8 +288,6 @@ def merge(
         cursor.execute(sql, {**params, **(extra or {})})
         return cursor.fetchone()[0]
 
-    event_columns = "(kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)"
-
     # ---- 1. Keep one record per dwelling, resolve dwelling ids -------------------------------
     progress("préparation")
     staging.flush()
@@ -373,7 +372,7 @@ def merge(
                     COALESCE(s.birth_date, o.birth_date), COALESCE(s.siren, o.siren))
             RETURNING o.id, {owner_old} AS old_value, {owner_new} AS new_value
         ), events AS (
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'owner:updated', NULL, id, old_value, new_value, now(), %(author)s, %(run)s FROM updated
         ), remember AS (
             INSERT INTO lovac_changed_owners (owner_id) SELECT id FROM updated
@@ -446,7 +445,7 @@ def merge(
                 (jsonb_build_object({new_object}) || jsonb_build_object('dataFileYears', h.data_file_years))
                     - array_remove(ARRAY[{unchanged_keys}], NULL) AS new_value
         ), events AS (
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'housing:lovac-refreshed', id, NULL, old_value, new_value, now(), %(author)s, %(run)s
               FROM updated
         )
@@ -470,14 +469,14 @@ def merge(
             RETURNING h.id, old.occupancy AS old_occupancy, old.status AS old_status,
                       old.sub_status AS old_sub_status
         ), occupancy_events AS (
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'housing:occupancy-updated', id, NULL::bigint,
                    jsonb_build_object('occupancy', {_label_case("old_occupancy", OCCUPANCY_LABEL)}),
                    jsonb_build_object('occupancy', {_literal(Occupancy.VACANT.label)}),
                    now(), %(author)s, %(run)s
               FROM reset
         )
-        INSERT INTO {EVENT} {event_columns}
+        INSERT INTO {EVENT} {EVENT_COLUMNS}
         SELECT 'housing:status-updated', id, NULL::bigint,
                jsonb_build_object('status', {_label_case("old_status", STATUS_LABEL)},
                                   'subStatus', NULLIF(old_sub_status, '')),
@@ -522,7 +521,7 @@ def merge(
     with bulk_load(cursor, EVENT, new_dwellings):
         run(
             f"""
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'housing:created', housing_id, NULL, NULL, %(created)s::jsonb, now(), %(author)s, %(run)s
               FROM lovac_h WHERE is_new ORDER BY housing_id
             """,
@@ -552,7 +551,7 @@ def merge(
     if counts.housing_exited:
         run(
             f"""
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'housing:occupancy-updated', id, NULL::bigint,
                    jsonb_build_object('occupancy', {_literal(Occupancy.VACANT.label)}),
                    jsonb_build_object('occupancy', {_literal(Occupancy.UNKNOWN.label)}),
@@ -615,7 +614,7 @@ def merge(
                                 WHERE l.housing_id = c.housing_id AND l.owner_id = c.owner_id)
             RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, c.full_name
         ), events AS (
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'housing:owner-detached', housing_id, owner_id,
                    {link_event.format(name="full_name", rank="old_rank")},
                    {link_event.format(name="full_name", rank="0")}, now(), %(author)s, %(run)s
@@ -646,7 +645,7 @@ def merge(
                 {changed_rights} AND {target}
                 RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, l.rank AS new_rank, c.full_name
             ), events AS (
-                INSERT INTO {EVENT} {event_columns}
+                INSERT INTO {EVENT} {EVENT_COLUMNS}
                 SELECT 'housing:owner-updated', housing_id, owner_id,
                        {link_event.format(name="full_name", rank="old_rank")},
                        {link_event.format(name="full_name", rank="new_rank")}, now(), %(author)s, %(run)s
@@ -671,7 +670,7 @@ def merge(
                                 WHERE c.housing_id = l.housing_id AND c.owner_id = l.owner_id)
             RETURNING housing_id, owner_id, rank
         ), events AS (
-            INSERT INTO {EVENT} {event_columns}
+            INSERT INTO {EVENT} {EVENT_COLUMNS}
             SELECT 'housing:owner-attached', a.housing_id, a.owner_id, NULL,
                    {link_event.format(name="o.full_name", rank="a.rank")}, now(), %(author)s, %(run)s
               FROM attached a JOIN {OWNER} o ON o.id = a.owner_id
@@ -749,7 +748,7 @@ def _follow_commune_merges(run) -> int:
               FROM moves m WHERE h.id = m.id
             RETURNING h.id, m.old_code, m.new_code
         )
-        INSERT INTO {EVENT} (kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)
+        INSERT INTO {EVENT} {EVENT_COLUMNS}
         SELECT 'housing:lovac-refreshed', id, NULL, jsonb_build_object('geoCode', old_code),
                jsonb_build_object('geoCode', new_code), now(), %(author)s, %(run)s
           FROM moved
