@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "zlv.lovac",
     "zlv.api",
     "zlv.teamwork",
+    "zlv.campaigns",
     "zlv.www",
 ]
 

@@ -112,6 +112,8 @@ class HousingFilters:
     departments: tuple[str, ...] = ()
     geo_perimeters_included: tuple[str, ...] = ()
     group_ids: tuple[int, ...] = ()
+    campaign_ids: tuple[int | str, ...] = ()
+    campaign_counts: tuple[int, ...] = ()
     referents: tuple[str, ...] = ()
     geo_perimeters_excluded: tuple[str, ...] = ()
     building_periods: tuple[str, ...] = ()
@@ -185,6 +187,17 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _positive_int_or_null(value: str) -> int | str:
+    return NULL if value == NULL else _positive_int(value)
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 1000:
+        raise ValueError
+    return number
+
+
 def _commune_code(value: str) -> str:
     if not re.fullmatch(r"\d[\dAB]\d{3}", value):
         raise ValueError
@@ -225,6 +238,8 @@ LIST_PARAMETERS = {
     "departments": ("departments", _department_code),
     "geoPerimetersIncluded": ("geo_perimeters_included", _perimeter_kind),
     "groupIds": ("group_ids", _positive_int),
+    "campaignIds": ("campaign_ids", _positive_int_or_null),
+    "campaignCount": ("campaign_counts", _count),
     "referents": ("referents", _one_of({"me"})),
     "geoPerimetersExcluded": ("geo_perimeters_excluded", _perimeter_kind),
     "buildingPeriods": ("building_periods", _one_of(BUILDING_PERIOD_BUCKETS)),
@@ -260,6 +275,8 @@ PARAMETER_LABELS = {
     "departments": "Départements",
     "geoPerimetersIncluded": "Périmètre inclus",
     "groupIds": "Groupe",
+    "campaignIds": "Campagne",
+    "campaignCount": "Nombre de campagnes",
     "referents": "Agent référent",
     "geoPerimetersExcluded": "Périmètre exclus",
     "buildingPeriods": "Date de construction",

@@ -16,11 +16,12 @@ def with_primary_owner(queryset: QuerySet) -> QuerySet:
 
 def filtered_housing(user, filters: HousingFilters) -> QuerySet:
     """The user's dwellings narrowed by the filters (unordered)."""
+    from zlv.campaigns.filters import campaigns_filter
     from zlv.teamwork.filters import teamwork_filter
 
     establishment_id = getattr(user, "active_establishment_id", None)
     filtered = apply_filters(Housing.objects.visible_to(user), filters, establishment_id=establishment_id)
-    return filtered.filter(teamwork_filter(user, filters))
+    return filtered.filter(teamwork_filter(user, filters), campaigns_filter(user, filters))
 
 
 def housing_counts(queryset: QuerySet) -> dict:

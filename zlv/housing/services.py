@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,6 +28,7 @@ from zlv.housing.enums import (
     Occupancy,
     PrecisionCategory,
 )
+from zlv.housing.event_sql import EVENT_COLUMNS
 from zlv.housing.filters import HousingFilters
 from zlv.housing.models import (
     BulkUpdateJob,
@@ -491,11 +492,13 @@ def _current_value_label(housing: Housing, name: str) -> str:
 
 
 def contacted_housing_ids(queryset: QuerySet) -> set[int]:
-    """Ids of the dwellings of `queryset` already contacted: followed (status ≠ 0) and in a campaign.
+    """Ids of the dwellings of `queryset` already contacted: followed (status ≠ 0) and in a campaign."""
+    from zlv.campaigns.models import CampaignHousing
 
-    Campaigns do not exist yet, so no dwelling is contacted; the campaigns app will fill this in.
-    """
-    return set()
+    contacted = queryset.exclude(status=HousingStatus.NEVER_CONTACTED).filter(
+        Exists(CampaignHousing.objects.filter(housing=OuterRef("pk")))
+    )
+    return set(contacted.order_by().values_list("pk", flat=True))
 
 
 def filters_to_json(filters: HousingFilters) -> dict:
@@ -707,7 +710,6 @@ EVENT = Event._meta.db_table
 HOUSING_PRECISION = HousingPrecision._meta.db_table
 PRECISION = Precision._meta.db_table
 NOTE = Note._meta.db_table
-EVENT_COLUMNS = "(kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)"
 
 
 def _bulk_apply(*, ids: list[int], changes: dict, by_id: int, now) -> None:

@@ -23,6 +23,7 @@ import polars as pl
 
 from zlv.accounts.models import User
 from zlv.housing.enums import EXIT_SUB_STATUS, HousingStatus, Occupancy
+from zlv.housing.event_sql import EVENT_COLUMNS
 from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
 from zlv.housing.primary_owner import rights_summary_refresh
 
@@ -32,7 +33,6 @@ LINK = HousingOwner._meta.db_table
 BUILDING = Building._meta.db_table
 EVENT = Event._meta.db_table
 USER = User._meta.db_table
-EVENT_COLUMNS = "(kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id)"
 
 STAGING_HOUSING = "lovac_stg_housing"
 STAGING_LINKS = "lovac_stg_link"

@@ -17,7 +17,7 @@ from zlv.accounts.decorators import WRITE_DENIED_MESSAGE
 from zlv.accounts.models import Establishment, User
 from zlv.accounts.selectors import can_write
 from zlv.housing.enums import EventKind
-from zlv.housing.models import Event
+from zlv.housing.event_sql import EVENT_COLUMNS, EVENT_TABLE, housing_events_sql, selection_sql
 from zlv.teamwork.models import (
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -28,8 +28,6 @@ from zlv.teamwork.models import (
 from zlv.teamwork.selectors import SelectionError, is_member, selected_housing
 
 GROUP_HOUSING = GroupHousing._meta.db_table
-EVENT = Event._meta.db_table
-EVENT_COLUMNS = "kind, housing_id, owner_id, old, new, created_at, created_by_id, import_run_id"
 REFERENT = HousingReferent._meta.db_table
 USER = User._meta.db_table
 
@@ -42,7 +40,7 @@ class ReferentError(SelectionError):
     """A refused referent assignment."""
 
 
-def _check_author(establishment, by) -> None:
+def check_author(establishment, by) -> None:
     """The author works for this establishment with a role that may write."""
     establishment_id = getattr(establishment, "pk", establishment)
     if by.active_establishment_id != establishment_id or not can_write(by):
@@ -50,7 +48,7 @@ def _check_author(establishment, by) -> None:
 
 
 def _check_group(group: Group, by) -> None:
-    _check_author(group.establishment_id, by)
+    check_author(group.establishment_id, by)
     if group.is_archived:
         raise GroupError({"__all__": "Ce groupe a été archivé : il ne peut plus être modifié."})
 
@@ -79,20 +77,6 @@ def _clean_text(title: str, description: str) -> tuple[str, str]:
     return title, description
 
 
-def _ids_sql(queryset: QuerySet) -> tuple[str, tuple]:
-    """SQL selecting the ids of a dwellings queryset, to embed in an INSERT … SELECT."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return sql, tuple(params)
-
-
-def _group_events_sql(source: str) -> str:
-    """INSERT of one event per dwelling id returned by the CTE `source`."""
-    return (
-        f"INSERT INTO {EVENT} ({EVENT_COLUMNS}) "  # noqa: S608 — table and CTE names only
-        f"SELECT %s, housing_id, NULL, %s::jsonb, %s::jsonb, %s, %s, NULL FROM {source}"
-    )
-
-
 def _payload(group: Group) -> str:
     return json.dumps({"name": group.title})
 
@@ -103,7 +87,7 @@ def _payload(group: Group) -> str:
 def group_create(*, establishment, by, title: str, description: str, filters_or_ids) -> Group:
     """Create a group holding the selected dwellings of the author's perimeter (ids, or all matching
     the filters minus the excluded ids); one `housing:group-attached` event per dwelling."""
-    _check_author(establishment, by)
+    check_author(establishment, by)
     title, description = _clean_text(title, description)
     queryset = selected_housing(by, filters_or_ids)
     with transaction.atomic():
@@ -129,7 +113,7 @@ def group_add_housing(*, group: Group, by, filters_or_ids) -> int:
 
 
 def _attach(group: Group, queryset: QuerySet, by) -> int:
-    ids_sql, ids_params = _ids_sql(queryset)
+    ids_sql, ids_params = selection_sql(queryset)
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -140,7 +124,7 @@ def _attach(group: Group, queryset: QuerySet, by) -> int:
                 ON CONFLICT (group_id, housing_id) DO NOTHING
                 RETURNING housing_id
             )
-            {_group_events_sql("added")}
+            {housing_events_sql("added")}
             """,  # noqa: S608 — `ids_sql` is Django's own compiled query; values are parameters
             (
                 group.pk,
@@ -161,7 +145,7 @@ def group_remove_housing(*, group: Group, by, filters_or_ids) -> int:
     """Take the selected dwellings out of the group; returns the number removed."""
     _check_group(group, by)
     queryset = selected_housing(by, filters_or_ids)
-    ids_sql, ids_params = _ids_sql(queryset)
+    ids_sql, ids_params = selection_sql(queryset)
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         group = _lock_group(group)
@@ -172,7 +156,7 @@ def group_remove_housing(*, group: Group, by, filters_or_ids) -> int:
                 WHERE group_id = %s AND housing_id IN ({ids_sql})
                 RETURNING housing_id
             )
-            {_group_events_sql("removed")}
+            {housing_events_sql("removed")}
             """,  # noqa: S608 — see _attach
             (group.pk, *ids_params, EventKind.HOUSING_GROUP_DETACHED, _payload(group), None, now, by.pk),
         )
@@ -191,11 +175,10 @@ def group_rename(*, group: Group, by, title: str, description: str) -> Group:
 
 
 def group_has_campaigns(group: Group) -> bool:
-    """Whether a campaign was created from the group (it must then be archived, not deleted).
+    """Whether a campaign was created from the group (it must then be archived, not deleted)."""
+    from zlv.campaigns.models import Campaign
 
-    Campaigns do not exist yet: the campaigns app will fill this in.
-    """
-    return False
+    return Campaign.objects.filter(group=group).exists()
 
 
 def group_delete(*, group: Group, by) -> str:
@@ -211,7 +194,7 @@ def group_delete(*, group: Group, by) -> str:
             cursor.execute(
                 f"""
                 WITH members AS (SELECT housing_id FROM {GROUP_HOUSING} WHERE group_id = %s)
-                {_group_events_sql("members")}
+                {housing_events_sql("members")}
                 """,  # noqa: S608 — table names only
                 (group.pk, kind, _payload(group), None, now, by.pk),
             )
@@ -247,13 +230,13 @@ def referent_assign(*, establishment, user_filters_selection, referent, by) -> i
     The referent must be a member of the establishment. Each change records a
     `housing:referent-updated` event (former → new referent) in the same statement.
     """
-    _check_author(establishment, by)
+    check_author(establishment, by)
     establishment_id = getattr(establishment, "pk", establishment)
     referent_id = getattr(referent, "pk", referent)
     if referent_id is None or not is_member(referent_id, establishment_id):
         raise ReferentError({"referent": "L’agent référent doit être membre de votre structure."})
     queryset = selected_housing(by, user_filters_selection)
-    ids_sql, ids_params = _ids_sql(queryset)
+    ids_sql, ids_params = selection_sql(queryset)
     name = _establishment_name(establishment_id)
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -283,7 +266,7 @@ def referent_assign(*, establishment, user_filters_selection, referent, by) -> i
                     WHERE {REFERENT}.user_id <> EXCLUDED.user_id
                 RETURNING housing_id
             )
-            INSERT INTO {EVENT} ({EVENT_COLUMNS})
+            INSERT INTO {EVENT_TABLE} {EVENT_COLUMNS}
             SELECT %s, assigned.housing_id, NULL, {REFERENT_PAYLOAD_SQL.format(user="former")},
                    {REFERENT_PAYLOAD_SQL.format(user="chosen")}, %s, %s, NULL
               FROM assigned
@@ -312,10 +295,10 @@ def referent_assign(*, establishment, user_filters_selection, referent, by) -> i
 def referent_clear(*, establishment, user_filters_selection, by) -> int:
     """Remove the referent of the selected dwellings for this establishment; returns how many had one.
     Each records a `housing:referent-updated` event (former referent → none)."""
-    _check_author(establishment, by)
+    check_author(establishment, by)
     establishment_id = getattr(establishment, "pk", establishment)
     queryset = selected_housing(by, user_filters_selection)
-    ids_sql, ids_params = _ids_sql(queryset)
+    ids_sql, ids_params = selection_sql(queryset)
     name = _establishment_name(establishment_id)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -325,7 +308,7 @@ def referent_clear(*, establishment, user_filters_selection, by) -> int:
                  WHERE establishment_id = %s AND housing_id IN ({ids_sql})
                 RETURNING housing_id, user_id
             )
-            INSERT INTO {EVENT} ({EVENT_COLUMNS})
+            INSERT INTO {EVENT_TABLE} {EVENT_COLUMNS}
             SELECT %s, cleared.housing_id, NULL, {REFERENT_PAYLOAD_SQL.format(user="former")}, NULL,
                    %s, %s, NULL
               FROM cleared JOIN {USER} former ON former.id = cleared.user_id
