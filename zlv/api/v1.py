@@ -10,6 +10,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from zlv.api.models import ApiToken, hash_token
 from zlv.api.routing import merge_routes
+from zlv.campaigns.selectors import campaign_for_user, campaign_stats, campaigns_by_housing, campaigns_of
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import FilterError, parse_filters
 from zlv.housing.models import Housing, HousingOwner, Owner
@@ -76,6 +77,7 @@ class HousingRowOut(Schema):
     occupancy_label: str
     primary_owner_id: int | None
     primary_owner_name: str | None
+    campaign_ids: list[int]
 
 
 class HousingPageOut(Schema):
@@ -114,6 +116,7 @@ class HousingOut(Schema):
     actual_dpe: str
     precisions: list[int]
     data_file_years: list[str]
+    campaign_ids: list[int]
     owners: list[OwnerLinkOut]
 
 
@@ -136,6 +139,36 @@ class OwnerOut(Schema):
     housing: list[OwnerHousingOut]
 
 
+class CampaignOut(Schema):
+    id: int
+    title: str
+    description: str
+    created_at: datetime.datetime
+    created_by: str
+    sent_at: datetime.date | None
+    group_id: int | None
+    housing_count: int
+    owner_count: int
+    return_count: int
+    return_rate: float | None
+
+
+def _campaign(campaign, stats) -> dict:
+    return {
+        "id": campaign.pk,
+        "title": campaign.title,
+        "description": campaign.description,
+        "created_at": campaign.created_at,
+        "created_by": campaign.created_by.full_name,
+        "sent_at": campaign.sent_at,
+        "group_id": campaign.group_id,
+        "housing_count": stats.housing,
+        "owner_count": stats.owners,
+        "return_count": stats.returns,
+        "return_rate": stats.return_rate,
+    }
+
+
 def _filters_or_400(request):
     filters = parse_filters(request.GET)
     if filters.errors:
@@ -143,7 +176,7 @@ def _filters_or_400(request):
     return filters
 
 
-def _row(housing: Housing) -> dict:
+def _row(housing: Housing, campaigns: dict) -> dict:
     return {
         "id": housing.pk,
         "local_id": housing.local_id,
@@ -156,6 +189,7 @@ def _row(housing: Housing) -> dict:
         "occupancy_label": housing.get_occupancy_display(),
         "primary_owner_id": housing.primary_owner_id,
         "primary_owner_name": housing.primary_owner_name,
+        "campaign_ids": [campaign.pk for campaign in campaigns.get(housing.pk, [])],
     }
 
 
@@ -163,7 +197,12 @@ def _row(housing: Housing) -> dict:
 def housing_list(request):
     filters = _filters_or_400(request)
     rows = housing_page(filtered_housing(request.user, filters), filters)
-    return {"page": filters.page, "per_page": filters.per_page, "items": [_row(housing) for housing in rows]}
+    campaigns = campaigns_by_housing(request.user, [housing.pk for housing in rows])
+    return {
+        "page": filters.page,
+        "per_page": filters.per_page,
+        "items": [_row(housing, campaigns) for housing in rows],
+    }
 
 
 @api.get("/housing/count", response=CountOut, summary="Nombre de logements, de propriétaires et par statut")
@@ -205,6 +244,7 @@ def housing_detail(request, housing_id: int):
     return {
         **{field: getattr(housing, field) for field in HousingOut.model_fields if hasattr(housing, field)},
         "precisions": housing_snapshot(housing)["precision_ids"],
+        "campaign_ids": [c.pk for c in campaigns_by_housing(request.user, [housing.pk]).get(housing.pk, [])],
         "address": housing.address_dgfip,
         "status_label": housing.get_status_display(),
         "occupancy_label": housing.get_occupancy_display(),
@@ -251,6 +291,19 @@ def owner_detail(request, owner_id: int):
             for link in links
         ],
     }
+
+
+@api.get("/campaigns", response=list[CampaignOut], summary="Campagnes de la structure (récentes d’abord)")
+def campaign_list(request):
+    campaigns = list(campaigns_of(request.user))
+    stats = campaign_stats(request.user, campaigns)
+    return [_campaign(campaign, stats[campaign.pk]) for campaign in campaigns]
+
+
+@api.get("/campaigns/{campaign_id}", response=CampaignOut, summary="Une campagne et ses chiffres")
+def campaign_detail(request, campaign_id: int):
+    campaign = campaign_for_user(request.user, campaign_id)
+    return _campaign(campaign, campaign_stats(request.user, [campaign])[campaign.pk])
 
 
 def api_urls():
