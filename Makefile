@@ -21,6 +21,7 @@ demo-data: install  ## set-up half of `make run`: migrate, geography, demo terri
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_geography
 	$(MANAGE) setup_demo
+	$(MANAGE) flip_sent_campaigns
 
 run: demo-data  ## serve the demo on http://127.0.0.1:$(PORT) with its task worker
 	$(MANAGE) collectstatic --no-input --verbosity 0

@@ -1,14 +1,21 @@
 """Demo territory and accounts: the set-up half of `make run` (idempotent)."""
 
+import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from zlv.accounts.enums import Role
+from zlv.accounts.models import User
 from zlv.accounts.services import establishment_for_territory, member_add
+from zlv.campaigns.models import Campaign
+from zlv.campaigns.services import campaign_create
+from zlv.housing.filters import parse_filters
 from zlv.housing.models import Housing
+from zlv.teamwork.services import group_create
 
 # Communauté d'agglomération du Douaisis (Nord, 35 communes) and, for the "other establishment"
 # account, Valenciennes, a commune outside it.
@@ -18,6 +25,8 @@ OTHER_COMMUNE = "59606"
 OTHER_COMMUNE_ROWS = 2_000
 DEMO_MILLESIMES = (2024, 2025)
 DEMO_SEED = 2026
+# The demo's example campaign: long-vacant dwellings of Douai, letters sent a month ago.
+DEMO_CAMPAIGN_FILTERS = {"all": "true", "localities": "59178", "vacancyYears": "2014to2010,before2010"}
 
 
 class Command(BaseCommand):
@@ -34,6 +43,7 @@ class Command(BaseCommand):
             for territory, rows in ((DEMO_EPCI, DEMO_EPCI_ROWS), (OTHER_COMMUNE, OTHER_COMMUNE_ROWS)):
                 self._import_synthetic_millesimes(territory, rows)
         self._create_accounts()
+        self._create_example_campaign()
 
     def _import_synthetic_millesimes(self, territory: str, rows: int) -> None:
         folder = Path(settings.VAR_DIR) / "demo"
@@ -62,3 +72,23 @@ class Command(BaseCommand):
         for email, establishment, role in accounts:
             member_add(establishment=establishment, email=email, role=role, password=password)
         self.stdout.write(f"Comptes de démonstration prêts : {', '.join(a[0] for a in accounts)}.")
+
+    def _create_example_campaign(self) -> None:
+        agent = User.objects.get(email="agent@demo.test")
+        if Campaign.objects.filter(establishment_id=agent.active_establishment_id).exists():
+            return
+        group = group_create(
+            establishment=agent.active_establishment_id,
+            by=agent,
+            title="Douai — vacance de plus de 10 ans",
+            description="Logements de Douai vacants depuis 2014 ou avant, à relancer en priorité.",
+            filters_or_ids=parse_filters(DEMO_CAMPAIGN_FILTERS),
+        )
+        campaign = campaign_create(
+            group=group,
+            by=agent,
+            title="Premier courrier — Douai",
+            description="Courrier d’information sur les aides à la remise sur le marché.",
+            sent_at=timezone.localdate() - datetime.timedelta(days=30),
+        )
+        self.stdout.write(f"Campagne de démonstration créée : « {campaign.title} ».")
