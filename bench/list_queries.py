@@ -81,6 +81,49 @@ def build(admin_url: str, url: str, options) -> None:
         connection.execute("VACUUM ANALYZE")
 
 
+def seed_campaigns(user, count: int = 12) -> list[int]:
+    """Campaigns of the establishment (once): one per large commune, half of them already sent, so
+    that the campaign filters, column and pages are measured on realistic links."""
+    import datetime
+
+    from django.db.models import Count
+
+    from zlv.campaigns.models import Campaign
+    from zlv.campaigns.services import campaign_create
+    from zlv.housing.filters import HousingFilters
+    from zlv.housing.models import Housing
+    from zlv.teamwork.services import group_create
+
+    existing = list(
+        Campaign.objects.filter(establishment_id=user.active_establishment_id).values_list("pk", flat=True)
+    )
+    if existing:
+        return existing
+    started = time.perf_counter()
+    communes = (
+        Housing.objects.visible_to(user)
+        .values("geo_code")
+        .annotate(n=Count("*"))
+        .order_by("-n")[1 : count + 1]
+    )
+    sent = datetime.date(2026, 3, 1)
+    ids = []
+    for index, row in enumerate(communes):
+        group = group_create(
+            establishment=user.active_establishment_id,
+            by=user,
+            title=f"Commune {row['geo_code']}",
+            description="Logements vacants de la commune",
+            filters_or_ids=HousingFilters(all_selected=True, localities=(row["geo_code"],)),
+        )
+        campaign = campaign_create(
+            group=group, by=user, title=f"Courrier {row['geo_code']}", sent_at=sent if index % 2 else None
+        )
+        ids.append(campaign.pk)
+    print(f"  {len(ids)} campagnes créées en {time.perf_counter() - started:.1f} s", flush=True)
+    return ids
+
+
 def timed(client, path: str) -> tuple[float, int, int]:
     started = time.perf_counter()
     response = client.get(path)
@@ -143,6 +186,7 @@ def main() -> None:
     scoped = Housing.objects.visible_to(user)
     print(f"logements de la structure : {scoped.count():,} ; base entière : {Housing.objects.count():,}")
 
+    campaign_ids = seed_campaigns(user)
     sample_ids = list(scoped.order_by("?").values_list("id", flat=True)[:REQUESTS_PER_CASE])
     names = list(
         HousingOwner.objects.filter(rank=1, housing__in=scoped.order_by("?")[:REQUESTS_PER_CASE]).values_list(
@@ -160,6 +204,7 @@ def main() -> None:
         "roomsCounts=3", "buildingPeriods=lt1919", "cadastralClassifications=7",
         "relativeLocations=same-commune", "beneficiaryCounts=2", "dataFileYearsIncluded=lovac-2025",
         "localities=59350", "lastMutationTypes=sale", "ownershipKinds=co", "housingCounts=gte50",
+        f"campaignIds={campaign_ids[0]}", "campaignIds=null", "campaignCount=1",
     ]  # fmt: skip
     print(f"{REQUESTS_PER_CASE} requêtes par cas, mesurées côté serveur (client Django en processus)")
     for query in single_filters:
@@ -177,6 +222,9 @@ def main() -> None:
     report(client, "carte, rue zoomée (zoom 16)", ["/api/v1/housing/map?zoom=16&bbox=3.05,50.62,3.07,50.64"])
     report(client, "GET /api/v1/housing/<id>", [f"/api/v1/housing/{pk}" for pk in sample_ids])
     report(client, "fiche logement /logements/<id>", [f"/logements/{pk}" for pk in sample_ids])
+    report(client, "campagnes /campagnes", ["/campagnes"])
+    report(client, "GET /api/v1/campaigns", ["/api/v1/campaigns"])
+    report(client, "campagne /campagnes/<id>", [f"/campagnes/{pk}" for pk in campaign_ids])
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ They depend on the user, so `filtered_housing(user, filters)` applies them; this
 imports models so that `zlv.housing.selectors` can import it without a cycle.
 """
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import In
+from django.db.models import Count, Exists, OuterRef, Q
 
 from zlv.campaigns.models import CampaignHousing
 
@@ -18,23 +16,44 @@ NO_CAMPAIGN = "null"
 
 
 def _links(establishment_id):
-    return CampaignHousing.objects.filter(housing=OuterRef("pk"), campaign__establishment_id=establishment_id)
+    return CampaignHousing.objects.filter(campaign__establishment_id=establishment_id)
+
+
+def _in_no_campaign(establishment_id) -> Q:
+    return ~Q(Exists(_links(establishment_id).filter(housing=OuterRef("pk"))))
 
 
 def campaign_filter(establishment_id, campaign_ids) -> Q:
     """Dwellings in any of these campaigns (others' ids match nothing) or, for "null", in none."""
     ids = [pk for pk in campaign_ids if pk != NO_CAMPAIGN]
-    condition = Q(Exists(_links(establishment_id).filter(campaign_id__in=ids))) if ids else Q(pk__in=[])
+    condition = Q(pk__in=[])
+    if ids:
+        condition |= Q(Exists(_links(establishment_id).filter(housing=OuterRef("pk"), campaign_id__in=ids)))
     if NO_CAMPAIGN in campaign_ids:
-        condition |= ~Q(Exists(_links(establishment_id)))
+        condition |= _in_no_campaign(establishment_id)
     return condition
 
 
 def campaign_count_filter(establishment_id, counts) -> Q:
-    """Dwellings in exactly one of these numbers of the establishment's campaigns."""
-    per_housing = _links(establishment_id).values("housing_id").annotate(count=Count("*")).values("count")
-    number = Coalesce(Subquery(per_housing, output_field=IntegerField()), Value(0))
-    return Q(In(number, list(counts)))
+    """Dwellings in exactly one of these numbers of the establishment's campaigns.
+
+    The counts are grouped once over the establishment's links (a semi-join), not counted again
+    for each dwelling of the perimeter.
+    """
+    condition = Q(pk__in=[])
+    positive = [count for count in counts if count > 0]
+    if positive:
+        per_housing = (
+            _links(establishment_id)
+            .values("housing_id")
+            .annotate(count=Count("*"))
+            .filter(count__in=positive)
+            .values("housing_id")
+        )
+        condition |= Q(pk__in=per_housing)
+    if 0 in counts:
+        condition |= _in_no_campaign(establishment_id)
+    return condition
 
 
 def campaigns_filter(user, filters) -> Q:
