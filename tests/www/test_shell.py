@@ -64,7 +64,6 @@ def test_user_without_establishment_sees_an_explanation(client):
 @pytest.mark.parametrize(
     ("url", "title"),
     [
-        ("/campagnes", "Campagnes"),
         ("/analyses/parc-vacant", "Parc vacant de votre territoire"),
         ("/analyses/lutte", "Vos suivis et campagnes"),
         ("/ressources", "Ressources"),

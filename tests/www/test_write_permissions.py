@@ -52,6 +52,7 @@ SAMPLE_VALUES = {
     "owner_id": "{owner}",
     "document_id": "{document}",
     "job_id": "1",
+    "campaign_id": "1",  # /api/v1/campaigns/<campaign_id>: read only
     "establishment_id": "1",
 }
 

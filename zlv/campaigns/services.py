@@ -248,6 +248,8 @@ def campaign_remove_housing(*, campaign: Campaign, by, housing_ids) -> int:
     """
     check_author(campaign.establishment_id, by)
     ids = sorted({int(pk) for pk in housing_ids})
+    if not ids:  # `pk__in=[]` compiles to no SQL at all (EmptyResultSet)
+        return 0
     visible_sql, visible_params = selection_sql(Housing.objects.visible_to(by).filter(pk__in=ids))
     now = timezone.now()
     with transaction.atomic():

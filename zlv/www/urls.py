@@ -42,7 +42,7 @@ urlpatterns = [
     path("", include("zlv.www.perimeters.urls")),  # perimetres, perimetres/deposer, perimetres/<id>/…
     path("", include("zlv.www.teamwork.urls")),  # groupes, groupes/<id>…, parc-de-logements/referent
     path("", include("zlv.www.exports.urls")),  # exports/logements.csv, exports/<id>, groupes/<id>/export…
-    path("campagnes", pages_views.coming_soon, {"title": "Campagnes"}, name="campaigns"),
+    path("", include("zlv.www.campaigns.urls")),  # campagnes, campagnes/<id>…, groupes/<id>/campagne
     path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
     path(
         "analyses/parc-vacant",

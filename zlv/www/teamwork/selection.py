@@ -1,9 +1,13 @@
 """The list selection carried in the query string (`housingIds`, `all` and the filters), shared by
-the group, referent and export pages."""
+the group, referent and export pages, and the labels these pages and the campaign pages show."""
 
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from zlv.www.housing_list.filter_ui import format_number
 
 SELECTION_PARAMETERS = ("housingIds", "all")
 
@@ -17,8 +21,17 @@ def list_url(query) -> str:
 
 
 def count_label(count: int) -> str:
-    formatted = f"{count:,}".replace(",", "\u202f")
-    return f"{formatted} logement{'s' if count > 1 else ''}"
+    return f"{format_number(count)} logement{'s' if count > 1 else ''}"
+
+
+def owners_label(count: int) -> str:
+    return f"{format_number(count)} propriétaire{'s' if count > 1 else ''}"
+
+
+def created_label(item, *, feminine: bool = False) -> str:
+    """'Créé le 3 mars 2026 par Camille Martin' for a group, 'Créée …' for a campaign (`feminine`)."""
+    when = date_format(timezone.localtime(item.created_at), "j F Y")
+    return f"Créé{'e' if feminine else ''} le {when} par {item.created_by.full_name}"
 
 
 def query_string(query) -> str:

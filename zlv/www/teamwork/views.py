@@ -4,13 +4,9 @@ Groups belong to the user's active establishment: another establishment's group,
 one, is not found (404). Every write is refused to visitors (403) and goes through a service.
 """
 
-import math
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zlv.accounts.decorators import write_access_required
@@ -30,20 +26,11 @@ from zlv.teamwork.selectors import (
 )
 from zlv.www.housing_list.filter_ui import STATUS_BADGES
 from zlv.www.teamwork.forms import GroupChoiceForm, GroupForm, ReferentForm
-from zlv.www.teamwork.selection import count_label, list_url, query_string
+from zlv.www.teamwork.pagination import page_of
+from zlv.www.teamwork.selection import count_label, created_label, list_url, owners_label, query_string
 
 GROUP_PAGE_SIZE = 50
 WRITE_METHODS = ["GET", "HEAD", "POST"]
-
-
-def _owners_label(count: int) -> str:
-    formatted = f"{count:,}".replace(",", "\u202f")
-    return f"{formatted} propriétaire{'s' if count > 1 else ''}"
-
-
-def _created_label(group) -> str:
-    when = date_format(timezone.localtime(group.created_at), "j F Y")
-    return f"Créé le {when} par {group.created_by.full_name}"
 
 
 # ---- Pages of a group --------------------------------------------------------------------------
@@ -59,8 +46,8 @@ def group_list(request):
         {
             "group": group,
             "housing": count_label(counts[group.pk]["housing"]),
-            "owners": _owners_label(counts[group.pk]["owners"]),
-            "created": _created_label(group),
+            "owners": owners_label(counts[group.pk]["owners"]),
+            "created": created_label(group),
         }
         for group in groups
     ]
@@ -72,23 +59,22 @@ def group_detail(request, group_id: int):
     group = group_for_user(request.user, group_id)
     dwellings = group_housing(request.user, group)
     counts = housing_counts(dwellings)
-    page_count = max(1, math.ceil(counts["housing"] / GROUP_PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.GET.get("page", "1"))), page_count)
-    except ValueError:
-        page = 1
-    start = (page - 1) * GROUP_PAGE_SIZE
+    page = page_of(
+        request,
+        total=counts["housing"],
+        page_size=GROUP_PAGE_SIZE,
+        base=reverse("group_detail", args=[group.pk]),
+    )
     rows = (
-        list(with_primary_owner(dwellings).order_by("geo_code", "pk")[start : start + GROUP_PAGE_SIZE])
+        list(with_primary_owner(dwellings).order_by("geo_code", "pk")[page.start : page.stop])
         if counts["housing"]
         else []
     )
-    base = reverse("group_detail", args=[group.pk])
     context = {
         "group": group,
         "housing_label": count_label(counts["housing"]),
-        "owners_label": _owners_label(counts["owners"]),
-        "created_label": _created_label(group),
+        "owners_label": owners_label(counts["owners"]),
+        "created_label": created_label(group),
         "can_write": can_write(request.user),
         "rows": [
             {
@@ -102,32 +88,11 @@ def group_detail(request, group_id: int):
             }
             for housing in rows
         ],
-        "page": page,
-        "pagination": _pagination(base, page, page_count),
+        "page": page.number,
+        "pagination": page.links,
         "remove_url": reverse("group_remove_housing", args=[group.pk]),
     }
     return render(request, "teamwork/group_detail.html", context)
-
-
-def _pagination(base: str, current: int, page_count: int) -> dict | None:
-    if page_count <= 1:
-        return None
-
-    def link(number: int) -> str:
-        return f"{base}?page={number}"
-
-    shown = sorted({1, page_count, *range(max(1, current - 2), min(page_count, current + 2) + 1)})
-    pages, previous = [], 0
-    for number in shown:
-        if number - previous > 1:
-            pages.append({"ellipsis": True, "number": 0, "url": "", "current": False})
-        pages.append({"ellipsis": False, "number": number, "url": link(number), "current": number == current})
-        previous = number
-    return {
-        "pages": pages,
-        "previous": link(current - 1) if current > 1 else "",
-        "next": link(current + 1) if current < page_count else "",
-    }
 
 
 @require_http_methods(WRITE_METHODS)
