@@ -445,14 +445,15 @@ def test_delete_after_confirmation(client, agent, campaign, dwellings):
     confirm = text_of(client.get(f"/campagnes/{campaign.pk}/supprimer"))
     assert "Supprimer la campagne « Courrier de printemps » ?" in confirm
     assert "Ses 3 logements restent dans le parc de logements" in confirm
-    assert "ne figurent dans aucune autre campagne repasseront « Non suivi »" in confirm
+    assert "sans suivi depuis et dans aucune autre campagne envoyée, repasseront « Non suivi »" in confirm
     assert Campaign.objects.exists()
 
     response = client.post(f"/campagnes/{campaign.pk}/supprimer")
     assert response["Location"] == "/campagnes"
     assert not Campaign.objects.exists()
     assert Event.objects.filter(kind=EventKind.HOUSING_CAMPAIGN_REMOVED).count() == 3
-    assert statuses(dwellings) == [0, 0, 3]  # waiting, in no other campaign: back to "Non suivi"
+    # Only the campaign's automatic move is undone; the second one was waiting before it.
+    assert statuses(dwellings) == [0, 1, 3]
     assert "La campagne « Courrier de printemps » a bien été supprimée." in text_of(client.get("/campagnes"))
 
 

@@ -149,17 +149,26 @@ def test_removing_a_recipient_records_it_and_resets_a_waiting_dwelling(agent, ca
     assert sorted(detached.values_list("housing_id", flat=True)) == sorted([dwellings[0].pk, dwellings[2].pk])
 
 
-def test_a_dwelling_in_another_campaign_stays_waiting(agent, group, campaign, dwellings):
+def test_a_dwelling_in_another_sent_campaign_stays_waiting(agent, group, campaign, dwellings):
+    services.campaign_update(
+        campaign=campaign, by=agent, title=campaign.title, description="", sent_at=YESTERDAY
+    )
     other = services.campaign_create(group=group, by=agent, title="Relance", sent_at=YESTERDAY)
     assert statuses(dwellings) == [1, 1, 3]
     services.campaign_delete(campaign=campaign, by=agent)
     assert statuses(dwellings) == [1, 1, 3]
     services.campaign_delete(campaign=other, by=agent)
-    # The second dwelling was waiting before any campaign; the rule (DOMAIN §3.8) resets it too.
-    assert statuses(dwellings) == [0, 0, 3]
+    # Only the automatic move is undone: the second dwelling was set waiting by an agent.
+    assert statuses(dwellings) == [0, 1, 3]
     removed = Event.objects.filter(kind=EventKind.HOUSING_CAMPAIGN_REMOVED)
     assert removed.count() == 6
     assert not Campaign.objects.exists()
+
+
+def test_deleting_a_campaign_never_sent_changes_no_status(agent, campaign, dwellings):
+    services.campaign_delete(campaign=campaign, by=agent)
+    assert statuses(dwellings) == [0, 1, 3]
+    assert not Event.objects.filter(kind=EventKind.HOUSING_STATUS_UPDATED).exists()
 
 
 def test_write_services_refuse_visitors_and_other_establishments(visitor, outsider, campaign, dwellings):

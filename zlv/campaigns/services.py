@@ -4,8 +4,10 @@ A campaign is created from a group: the group's dwellings in the author's perime
 into it (a snapshot). When its sending date has come, its dwellings still "Non suivi" move to
 "En attente de retour", once, attributed to the system account (at once when the date is already
 past, else by the daily `flip_sent_campaigns` run). Every change to a campaign's dwellings records
-`housing:campaign-*` events (payload {"name": campaign title}) in the same statement, and a
-dwelling left "En attente de retour" by a campaign it no longer belongs to goes back to "Non suivi".
+`housing:campaign-*` events (payload {"name": campaign title}) in the same statement. A dwelling
+that this automatic move left "En attente de retour" goes back to "Non suivi" when the campaign
+no longer holds it (or is postponed) and no other sent campaign does; a status an agent chose is
+never undone.
 """
 
 import datetime
@@ -129,22 +131,16 @@ def _back_to_never_contacted(candidates_sql: str, params: tuple, by, now: dateti
         return cursor.rowcount
 
 
-def _only_in_campaign_sql(housing_filter: str) -> str:
-    """Dwellings of campaign %s (narrowed by `housing_filter` on `link`) that are in no other campaign."""
-    return (
-        f"SELECT link.housing_id FROM {CAMPAIGN_HOUSING} link "  # noqa: S608 — table names only
-        f"WHERE link.campaign_id = %s {housing_filter} AND NOT EXISTS ("
-        f"SELECT 1 FROM {CAMPAIGN_HOUSING} other "
-        "WHERE other.housing_id = link.housing_id AND other.campaign_id <> link.campaign_id)"
-    )
-
-
-def _undo_flip(campaign: Campaign, by, now: datetime.datetime, today: datetime.date) -> int:
-    """After the sending date was postponed: the dwellings whose last status change is still the
-    system flip, and that no other sent campaign holds, go back to "Non suivi"."""
+def _undo_flip(
+    campaign: Campaign, by, now: datetime.datetime, *, housing_filter: str = "", filter_params: tuple = ()
+) -> int:
+    """Undo the campaign's automatic move to "En attente de retour" (sending date postponed, campaign
+    deleted, dwellings taken out of it): back to "Non suivi" go the campaign's dwellings (narrowed
+    by `housing_filter` on `link`) whose last status change is still that automatic move and that
+    no other sent campaign holds. A status an agent chose is never undone."""
     candidates = (
-        f"SELECT link.housing_id FROM {CAMPAIGN_HOUSING} link "  # noqa: S608 — table names only
-        "WHERE link.campaign_id = %s "
+        f"SELECT link.housing_id FROM {CAMPAIGN_HOUSING} link "  # noqa: S608 — table names and our own filter
+        f"WHERE link.campaign_id = %s {housing_filter} "
         f"AND (SELECT event.created_by_id FROM {EVENT_TABLE} event "
         "      WHERE event.housing_id = link.housing_id AND event.kind = %s "
         "      ORDER BY event.created_at DESC, event.id DESC LIMIT 1) = %s "
@@ -153,7 +149,13 @@ def _undo_flip(campaign: Campaign, by, now: datetime.datetime, today: datetime.d
         "      WHERE other.housing_id = link.housing_id AND other.campaign_id <> link.campaign_id "
         "        AND sent.sent_at <= %s)"
     )
-    params = (campaign.pk, EventKind.HOUSING_STATUS_UPDATED, system_user().pk, today)
+    params = (
+        campaign.pk,
+        *filter_params,
+        EventKind.HOUSING_STATUS_UPDATED,
+        system_user().pk,
+        timezone.localdate(),
+    )
     return _back_to_never_contacted(candidates, params, by, now)
 
 
@@ -234,7 +236,7 @@ def campaign_update(
             _flip_to_waiting([current.pk], now)
             current.flipped_at = now
         elif was_flipped and not current.is_sent(today):
-            _undo_flip(current, by, now, today)
+            _undo_flip(current, by, now)
             current.flipped_at = None
             current.save(update_fields=["flipped_at"])
     return current
@@ -244,7 +246,7 @@ def campaign_remove_housing(*, campaign: Campaign, by, housing_ids) -> int:
     """Take dwellings out of a campaign ("Supprimer le destinataire"); returns how many left it.
 
     Only dwellings of the author's perimeter count. Each records `housing:campaign-detached`; those
-    "En attente de retour" and in no other campaign go back to "Non suivi".
+    the campaign moved to "En attente de retour" go back to "Non suivi" (see _undo_flip).
     """
     check_author(campaign.establishment_id, by)
     ids = sorted({int(pk) for pk in housing_ids})
@@ -254,12 +256,14 @@ def campaign_remove_housing(*, campaign: Campaign, by, housing_ids) -> int:
     now = timezone.now()
     with transaction.atomic():
         current = _lock(campaign)
-        _back_to_never_contacted(
-            _only_in_campaign_sql(f"AND link.housing_id IN ({visible_sql})"),
-            (current.pk, *visible_params),
-            by,
-            now,
-        )
+        if current.flipped_at is not None:
+            _undo_flip(
+                current,
+                by,
+                now,
+                housing_filter=f"AND link.housing_id IN ({visible_sql})",
+                filter_params=visible_params,
+            )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -285,12 +289,14 @@ def campaign_remove_housing(*, campaign: Campaign, by, housing_ids) -> int:
 
 def campaign_delete(*, campaign: Campaign, by) -> int:
     """Delete a campaign; returns the number of dwellings it held. Each records
-    `housing:campaign-removed`; those it left "En attente de retour" go back to "Non suivi"."""
+    `housing:campaign-removed`; those it moved to "En attente de retour" go back to "Non suivi"
+    (see _undo_flip)."""
     check_author(campaign.establishment_id, by)
     now = timezone.now()
     with transaction.atomic():
         current = _lock(campaign)
-        _back_to_never_contacted(_only_in_campaign_sql(""), (current.pk,), by, now)
+        if current.flipped_at is not None:
+            _undo_flip(current, by, now)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
