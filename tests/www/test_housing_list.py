@@ -574,7 +574,9 @@ def test_query_budget_does_not_grow_with_rows(
     # session, user, savepoint, membership, perimeter codes, sources in scope, tab counts, total,
     # précisions, rows (table only), header memberships, release savepoint; no commune unless one
     # is chosen.
-    with django_assert_max_num_queries(14) as few:  # perimeter kinds; page ids then rows
+    # + 2: the establishment's campaigns (the "Campagne" filter), the campaigns of the page's
+    # dwellings (the "Campagnes" column, table only).
+    with django_assert_max_num_queries(16) as few:  # perimeter kinds; page ids then rows
         client.get(URL, {"view": view})
     for index in range(60):
         make_housing(status=index % 6, owner_name=f"PROPRIETAIRE/{index}")
@@ -751,3 +753,78 @@ def test_sources_and_total_are_read_again_after_an_import(client, territory):
     after = client.get(URL)  # the default source is now the new millésime
     assert "sur un total de 2 logements" in after.context["sentence"]
     assert "lovac-2025" in html_of(after)
+
+
+def test_counts_fragment_after_an_edit_from_a_row(
+    client, territory, dwellings, django_assert_max_num_queries
+):
+    """zlv:refresh-counts asks the list's URL for the tabs, the sentence and the total, out of band."""
+    from zlv.housing.models import Housing
+
+    client.force_login(territory["agent"])
+    page = client.get(URL, {"dataFileYearsIncluded": "lovac-2025", "statusList": "0,1"})
+    html = unescape(html_of(page))
+    counts_url = f"{URL}?statusList=0%2C1&dataFileYearsIncluded=lovac-2025"
+    assert re.search(
+        rf'<div id="housing-counts"\s+hidden\s+hx-get="{re.escape(counts_url)}"\s+'
+        r'hx-trigger="zlv:refresh-counts from:body"\s+hx-target="this"\s+hx-swap="none"',
+        html,
+    )
+    assert "3 logements (3 propriétaires) filtrés" in html
+    # The dwelling "waiting" is now followed: it leaves the filters.
+    Housing.objects.filter(pk=dwellings["waiting"].pk).update(status=3)
+
+    with django_assert_max_num_queries(10):  # no menu, no rows: session, user, counts…
+        response = client.get(counts_url, headers={"HX-Request": "true", "HX-Target": "housing-counts"})
+
+    html = unescape(html_of(response))
+    assert "HX-Push-Url" not in response.headers
+    assert '<div hx-swap-oob="innerHTML:#housing-status-tabs">' in html
+    assert re.search(r'id="tab-all"[^>]*>Tous <span class="zlv-status-tabs__count">\(2\)</span>', html)
+    assert re.search(r'id="tab-1"[^>]*>En attente de retour <span class="zlv-status-tabs__count">\(0\)', html)
+    sentence = "2 logements (2 propriétaires) filtrés sur un total"
+    assert f'<div hx-swap-oob="innerHTML:#housing-results-title">{sentence}' in html
+    assert re.search(r'hx-swap-oob="innerHTML:#housing-select-all">\s*Sélectionner les 2 logements', html)
+    assert 'data-zlv-matching-count="2"' in html
+    assert "<table" not in html and 'id="housing-filters"' not in html
+
+
+def test_commune_typed_without_javascript_is_added(client, territory, dwellings):
+    client.force_login(territory["agent"])
+    html = unescape(html_of(client.get(URL)))
+    assert re.search(r'<input class="fr-input"\s+type="text"\s+name="commune"', html)
+
+    by_name = client.get(URL, {"dataFileYearsIncluded": "", "commune": "sin le noble"})
+    by_code = client.get(URL, {"dataFileYearsIncluded": "", "localities": "59569", "commune": "59178"})
+
+    expected = {"in_progress", "completed", "rented"}
+    assert set(rows_of(by_name)) == {dwellings[name].pk for name in expected}
+    assert by_name.context["filters"].localities == ("59569",)
+    assert "Commune : Sin-le-Noble" in [tag.label for tag in by_name.context["active_filters"]]
+    assert by_code.context["filters"].localities == ("59569", "59178")
+    assert dwellings["theirs"].pk not in rows_of(by_code)
+    # The links forget what was typed: the commune is a filter now.
+    assert "commune=" not in by_name.context["view_urls"]["table"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Valenciennes", "Commune : aucune commune de votre périmètre ne correspond à « Valenciennes »."),
+        ("59606", "Commune : aucune commune de votre périmètre ne correspond à « 59606 »."),
+        (
+            "59",
+            "Commune : plusieurs communes correspondent à « 59 » (Douai (59178), Sin-le-Noble (59569)) : "
+            "précisez le nom ou le code INSEE.",
+        ),
+    ],
+)
+def test_commune_typed_without_javascript_errors(client, territory, dwellings, typed, message):
+    client.force_login(territory["agent"])
+
+    response = client.get(URL, {"dataFileYearsIncluded": "", "commune": typed})
+
+    assert message in response.context["errors"]
+    assert message in unescape(html_of(response))
+    assert response.context["filters"].localities is None  # the other filters still apply
+    assert len(rows_of(response)) == 8

@@ -41,6 +41,20 @@ def membership_of(user) -> Membership | None:
     return membership
 
 
+def colleagues_among(user, user_ids) -> set[int]:
+    """Those of these users who are members of the reader's active establishment (no query when
+    there is nothing to check)."""
+    membership = membership_of(user)
+    user_ids = set(user_ids)
+    if not user_ids or membership is None:
+        return set()
+    return set(
+        Membership.objects.filter(
+            establishment_id=membership.establishment_id, user_id__in=user_ids
+        ).values_list("user_id", flat=True)
+    )
+
+
 def role_of(user) -> Role | None:
     membership = membership_of(user)
     return Role(membership.role) if membership else None

@@ -126,6 +126,9 @@ STATIC_OPTIONS: dict[str, list[tuple[str, str]]] = {
 }
 # Labels of the read-only occupancies, only shown when a bookmarked URL selects one of them.
 OCCUPANCY_LABELS = dict(Occupancy.choices)
+NO_CAMPAIGN_LABEL = "Dans aucune campagne"
+# Beyond this many options, the campaign picker folds into an accordion of its own.
+CAMPAIGN_PICKER_FOLD = 8
 # Tags read "Occupation : Vacant" (DOMAIN §2, "Other behaviors").
 TAG_LABELS = {**PARAMETER_LABELS, "occupancies": "Occupation", "query": "Recherche"}
 
@@ -135,7 +138,7 @@ SECTIONS = (
     (
         "suivi",
         "Suivi et campagnes",
-        ("occupancies", "vacancyYears", "statusList", "subStatus", "precisions", "referents"),
+        ("occupancies", "vacancyYears", "campaignIds", "statusList", "subStatus", "precisions", "referents"),
     ),
     (
         "localisation",
@@ -312,11 +315,18 @@ class Section:
 
 
 def option_groups(
-    parameter: str, *, tags: list[str], communes: list, intercommunalities: list, perimeter_kinds=()
+    parameter: str,
+    *,
+    tags: list[str],
+    communes: list,
+    intercommunalities: list,
+    perimeter_kinds=(),
+    campaigns=(),
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """(group label, [(value, label)]) of the options of a parameter, in display order.
 
     `communes` are the chosen ones only: the commune picker finds the others on demand.
+    `campaigns` are (id, title) of the establishment's campaigns, newest first.
     """
     if parameter in DATA_FILE_YEAR_PARAMETERS:
         return [
@@ -331,6 +341,8 @@ def option_groups(
         options = [(kind, kind) for kind in perimeter_kinds]
     elif parameter == "subStatus":
         options = [(label, label) for labels in SUB_STATUSES.values() for label in labels]
+    elif parameter == "campaignIds":
+        options = [*((str(pk), title) for pk, title in campaigns), (NULL, NO_CAMPAIGN_LABEL)]
     else:
         options = STATIC_OPTIONS.get(parameter, [])
     return [("", options)]
@@ -343,6 +355,9 @@ def value_label(parameter: str, value: str, labels: dict[str, str]) -> str:
         return STATUS_BADGES[int(value)][0] if value.isdigit() and int(value) in STATUS_BADGES else value
     if parameter in DATA_FILE_YEAR_PARAMETERS:
         return data_file_year_label(value)
+    if parameter == "campaignIds" and value not in labels:
+        # Another establishment's campaign, or a deleted one: its title is not the reader's to see.
+        return NO_CAMPAIGN_LABEL if value == NULL else f"campagne n° {value} (introuvable)"
     return labels.get(value, value)
 
 
@@ -385,7 +400,9 @@ def build_menu(
     intercommunalities: list,
     perimeter_kinds=(),
     precisions=(),
+    campaigns=(),
 ) -> list[Section]:
+    """The side menu; `campaigns` are (id, title) of the establishment's campaigns, newest first."""
     sections = []
     sub_status_of = {label: str(status) for status, labels in SUB_STATUSES.items() for label in labels}
     statuses = {str(status) for status in filters.status_list}
@@ -406,6 +423,7 @@ def build_menu(
                 communes=communes,
                 intercommunalities=intercommunalities,
                 perimeter_kinds=perimeter_kinds,
+                campaigns=campaigns,
             )
             selected = _raw_values(filters, parameter)
             known = {value for _, options in groups for value, _ in options}
@@ -447,6 +465,7 @@ def build_menu(
                     disabled=disabled,
                     hint=hint,
                     picker=parameter == "localities",
+                    collapsible=parameter == "campaignIds" and len(campaigns) > CAMPAIGN_PICKER_FOLD,
                 )
             )
         sections.append(Section(key, title, fields))

@@ -14,16 +14,19 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from zlv.accounts.selectors import can_write, membership_of
+from zlv.campaigns.selectors import campaigns_by_housing, campaigns_of
 from zlv.geo.perimeter_selectors import perimeter_kinds
 from zlv.housing import list_selectors
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import HousingFilters, parse_filters
 from zlv.housing.models import Owner
+from zlv.housing.search import searchable_text
 from zlv.housing.selectors import (
     MAP_MAX_POINTS,
     MAP_POINTS_MIN_ZOOM,
@@ -35,6 +38,10 @@ from zlv.www.housing_list import filter_ui
 from zlv.www.records.forms import precision_catalogue
 
 SORTABLE_COLUMNS = (("owner", "Propriétaire"), ("occupancy", "Occupation"), ("status", "Suivi"))
+# The table's "Campagnes" column shortens titles to this many characters (DOMAIN §3.2).
+CAMPAIGN_TITLE_LENGTH = 17
+# The hidden element that asks for fresh counts after an edit from a row (zlv:refresh-counts).
+COUNTS_TARGET = "housing-counts"
 COMMUNE_SUGGESTIONS = 20
 MAX_COMMUNE_QUERY = 100
 # The outline changes only with the perimeter; its URL names the establishment, so switching
@@ -52,6 +59,7 @@ def housing_list(request):
     view = "map" if request.GET.get("view") == "map" else "table"
 
     params = filter_ui.query_parameters(request.GET)
+    commune_error = _add_typed_commune(params, establishment, request.GET.get("commune", ""))
     tags = list_selectors.data_file_years_in_scope(request.user)
     if not filter_ui.has_filter_parameters(params):
         latest = list_selectors.latest_lovac_tag(tags)
@@ -71,6 +79,17 @@ def housing_list(request):
     page_count = max(1, math.ceil(shown["housing"] / filters.per_page))
     if filters.page > page_count:
         filters = dataclasses.replace(filters, page=page_count)
+    if request.htmx and request.htmx.target == COUNTS_TARGET:
+        # After an edit from a row: the tabs, the sentence and the selection's total, nothing else.
+        context = {
+            "tabs": _tabs(base, filters, view, counts),
+            "sentence": filter_ui.count_sentence(
+                housing=shown["housing"], owners=shown["owners"], total=total
+            ),
+            "matching_count": shown["housing"],
+            "matching_count_label": filter_ui.format_number(shown["housing"]),
+        }
+        return render(request, "housing_list/housing_list.html#counts_swap", context)
 
     menu = filter_ui.build_menu(
         filters,
@@ -79,6 +98,7 @@ def housing_list(request):
         intercommunalities=list_selectors.perimeter_intercommunalities(establishment),
         perimeter_kinds=perimeter_kinds(establishment.pk),
         precisions=precision_catalogue(),
+        campaigns=list(campaigns_of(request.user).values_list("pk", "title")),
     )
     filter_query_string = urlencode(
         [(key, value) for key, value in filter_ui.filter_query(filters, with_page=False) if key != "sort"]
@@ -91,7 +111,8 @@ def housing_list(request):
         "errors": [
             f"{filter_ui.PARAMETER_LABELS.get(parameter, parameter)} : {message}"
             for parameter, message in filters.errors.items()
-        ],
+        ]
+        + ([f"Commune : {commune_error}"] if commune_error else []),
         "active_filters": filter_ui.active_filters(base, filters, view, menu=menu),
         "hidden_parameters": filter_ui.hidden_parameters(filters),
         "reset_url": filter_ui.reset_url(base, view),
@@ -112,8 +133,10 @@ def housing_list(request):
             for status, (label, colour) in filter_ui.STATUS_BADGES.items()
         ],
     }
+    canonical = filter_ui.page_url(base, filters, view, page=filters.page)
     if view == "table":
         context.update(_table(request, base, filters, view, shown["housing"], page_count))
+        context["counts_url"] = canonical
     else:
         context["map_filters"] = filter_query_string
         context["map_max_points"] = filter_ui.format_number(MAP_MAX_POINTS)
@@ -130,7 +153,6 @@ def housing_list(request):
             },
         }
 
-    canonical = filter_ui.page_url(base, filters, view, page=filters.page)
     # htmx keeps no copy of these pages (hx-history="false": owners' names stay out of the browser's
     # storage), so "back" asks the server again for the whole page.
     if request.htmx and not request.htmx.history_restore_request:
@@ -138,6 +160,31 @@ def housing_list(request):
         response = render(request, f"housing_list/housing_list.html#{partial}", context)
         return push_url(response, canonical)
     return render(request, "housing_list/housing_list.html", context)
+
+
+def _add_typed_commune(params: dict[str, str], establishment, text: str) -> str:
+    """Without JavaScript, the commune picker sends what was typed (`commune`): add the commune of
+    the perimeter it names (INSEE code or name) to `localities`; else return a French error."""
+    text = text.strip()[:MAX_COMMUNE_QUERY]
+    if not text:
+        return ""
+    matches = list_selectors.perimeter_communes_matching(establishment, text, limit=COMMUNE_SUGGESTIONS)
+    exact = [
+        commune
+        for commune in matches
+        if commune.code == text.upper() or searchable_text(commune.name) == searchable_text(text)
+    ]
+    if len(exact) == 1 or len(matches) == 1:
+        chosen = (exact or matches)[0].code
+        params["localities"] = ",".join(code for code in (params.get("localities", ""), chosen) if code)
+        return ""
+    if not matches:
+        return f"aucune commune de votre périmètre ne correspond à « {text} »."
+    named = ", ".join(f"{commune.name} ({commune.code})" for commune in matches[:5])
+    more = "…" if len(matches) > 5 else ""
+    return (
+        f"plusieurs communes correspondent à « {text} » ({named}{more}) : précisez le nom ou le code INSEE."
+    )
 
 
 def _tabs(base, filters, view, counts) -> list[dict]:
@@ -171,7 +218,8 @@ def housing_row(request, housing_id: int):
     )
     if not rows:
         raise Http404
-    context = {"row": _row(rows[0]), "can_write": can_write(request.user)}
+    campaigns = campaigns_by_housing(request.user, [housing_id])
+    context = {"row": _row(rows[0], campaigns), "can_write": can_write(request.user)}
     return render(request, "housing_list/housing_list.html#row", context)
 
 
@@ -204,7 +252,8 @@ def _active_establishment(user, establishment_id: int):
     return membership.establishment
 
 
-def _row(housing) -> dict:
+def _row(housing, campaigns: dict) -> dict:
+    """One table row; `campaigns` maps dwelling ids to their campaigns (campaigns_by_housing)."""
     label, colour = filter_ui.STATUS_BADGES[housing.status]
     return {
         "id": housing.pk,
@@ -215,13 +264,26 @@ def _row(housing) -> dict:
         "status_label": label,
         "status_colour": colour,
         "sub_status": housing.sub_status,
+        "campaigns": [_campaign_link(campaign) for campaign in campaigns.get(housing.pk, [])],
+    }
+
+
+def _campaign_link(campaign) -> dict:
+    short = Truncator(campaign.title).chars(CAMPAIGN_TITLE_LENGTH)
+    return {
+        "title": campaign.title,
+        "short_title": short,
+        "truncated": short != campaign.title,
+        "url": reverse("campaign_detail", args=[campaign.pk]),
     }
 
 
 def _table(request, base, filters, view, matching: int, page_count: int) -> dict:
     rows = housing_page(filtered_housing(request.user, filters), filters) if matching else []
+    # One query for the whole page: the campaigns of its dwellings in the reader's establishment.
+    campaigns = campaigns_by_housing(request.user, [housing.pk for housing in rows])
     return {
-        "rows": [_row(housing) for housing in rows],
+        "rows": [_row(housing, campaigns) for housing in rows],
         "columns": _sortable_columns(base, filters, view),
         "pagination": _pagination(base, filters, view, page_count),
     }

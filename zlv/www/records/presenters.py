@@ -19,6 +19,15 @@ from zlv.housing.record_selectors import rank_order
 
 NO_INFORMATION = "Pas d’information"
 SYSTEM_AUTHOR = "Zéro Logement Vacant (import LOVAC)"
+# The system account also moves a campaign's dwellings to "En attente de retour" on its sending date.
+CAMPAIGN_FLIP_AUTHOR = "Zéro Logement Vacant (envoi de campagne)"
+CAMPAIGN_EVENT_KINDS = frozenset(
+    {
+        EventKind.HOUSING_CAMPAIGN_ATTACHED,
+        EventKind.HOUSING_CAMPAIGN_DETACHED,
+        EventKind.HOUSING_CAMPAIGN_REMOVED,
+    }
+)
 
 # DSFR colour families of the follow-up statuses (DOMAIN §1.3).
 STATUS_BADGE_COLOURS = {
@@ -246,8 +255,13 @@ def author_name(user) -> str:
     return SYSTEM_AUTHOR if user.is_system else user.full_name
 
 
-def timeline(entries: list[Note | Event]) -> list[TimelineEntry]:
-    return [_note_entry(entry) if isinstance(entry, Note) else _event_entry(entry) for entry in entries]
+def timeline(entries: list[Note | Event], *, colleague_ids=frozenset()) -> list[TimelineEntry]:
+    """Notes and events as timeline entries. Campaigns belong to one establishment: their titles
+    show only in events by `colleague_ids` (members of the reader's establishment)."""
+    return [
+        _note_entry(entry) if isinstance(entry, Note) else _event_entry(entry, colleague_ids)
+        for entry in entries
+    ]
 
 
 def _note_entry(note: Note) -> TimelineEntry:
@@ -262,16 +276,39 @@ def _note_entry(note: Note) -> TimelineEntry:
     )
 
 
-def _event_entry(event: Event) -> TimelineEntry:
-    sentence, details = describe_event(event.kind, event.old or {}, event.new or {})
+def _event_entry(event: Event, colleague_ids=frozenset()) -> TimelineEntry:
+    old, new = event.old or {}, event.new or {}
+    author = author_name(event.created_by)
+    if event.kind in CAMPAIGN_EVENT_KINDS and event.created_by_id not in colleague_ids:
+        sentence, details = describe_other_campaign_event(event.kind)
+    else:
+        sentence, details = describe_event(event.kind, old, new)
+    if event.created_by.is_system and is_campaign_flip(event.kind, new):
+        author = CAMPAIGN_FLIP_AUTHOR
+        sentence = "a mis à jour le statut de suivi : la date d’envoi d’une campagne est arrivée"
     return TimelineEntry(
         key=f"event-{event.pk}",
         is_note=False,
         created_at=event.created_at,
-        author=author_name(event.created_by),
+        author=author,
         sentence=sentence,
         details=details,
     )
+
+
+def is_campaign_flip(kind: str, new: dict) -> bool:
+    """The automatic move to "En attente de retour" (the LOVAC import never sets that status)."""
+    return kind == EventKind.HOUSING_STATUS_UPDATED and new.get("status") == HousingStatus.WAITING.label
+
+
+def describe_other_campaign_event(kind: str) -> tuple[str, list[str]]:
+    """A campaign event of another establishment: what happened, without its campaign's title."""
+    match kind:
+        case EventKind.HOUSING_CAMPAIGN_ATTACHED:
+            return "a ajouté ce logement dans une campagne d’une autre structure", []
+        case EventKind.HOUSING_CAMPAIGN_DETACHED:
+            return "a retiré ce logement d’une campagne d’une autre structure", []
+    return "a supprimé une campagne d’une autre structure dans laquelle le logement se trouvait", []
 
 
 def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:
@@ -326,6 +363,12 @@ def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:
             return f"a archivé le groupe « {old.get('name', '')} » dans lequel le logement se trouvait", []
         case EventKind.HOUSING_GROUP_REMOVED:
             return f"a supprimé le groupe « {old.get('name', '')} » dans lequel le logement se trouvait", []
+        case EventKind.HOUSING_CAMPAIGN_ATTACHED:
+            return f"a ajouté ce logement dans la campagne « {_name(new, old)} »", []
+        case EventKind.HOUSING_CAMPAIGN_DETACHED:
+            return f"a retiré ce logement de la campagne « {_name(old, new)} »", []
+        case EventKind.HOUSING_CAMPAIGN_REMOVED:
+            return f"a supprimé la campagne « {_name(old, new)} » dans laquelle le logement se trouvait", []
         case EventKind.HOUSING_REFERENT_UPDATED:
             if not new:
                 sentence = "a retiré l’agent référent de ce logement"
@@ -365,6 +408,10 @@ def source_label(tag: str) -> str:
     if tag == "datafoncier-manual":
         return "Ajout manuel (Fichiers fonciers)"
     return tag
+
+
+def _name(payload: dict, other: dict) -> str:
+    return payload.get("name") or other.get("name") or ""
 
 
 def _rank(rank) -> str:

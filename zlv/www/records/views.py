@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from zlv.accounts.selectors import can_write
+from zlv.campaigns.selectors import campaigns_by_housing
 from zlv.housing import record_selectors
 from zlv.housing.enums import OwnerRank
 from zlv.teamwork.selectors import housing_teamwork
@@ -52,6 +54,8 @@ def housing_record(request, housing_id: int):
         **edit_views.history_context(housing, request.user, history_filter),
         **document_views.documents_context(housing, request.user),
         "teamwork": housing_teamwork(request.user, housing),
+        "campaigns": campaigns_by_housing(request.user, [housing.pk]).get(housing.pk, []),
+        "today": timezone.localdate(),
     }
     return render(request, "records/housing_record.html", context)
 

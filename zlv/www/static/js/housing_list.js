@@ -8,7 +8,10 @@
 // - The commune picker is a combobox (WAI-ARIA "list autocomplete"): suggestions come from the server
 //   as the user types; a chosen commune becomes a hidden `localities` input shown as a removable tag.
 // - "Éditer" on a row loads the Fiche logement's edit panel into the modal; once saved, the row is
-//   fetched again (zlv:refresh-row) and the modal closes.
+//   fetched again (zlv:refresh-row), so are the tabs' counts and the sentence (zlv:refresh-counts,
+//   answered out of band), and the modal closes.
+// - Without JavaScript, the commune picker's text box is sent with the form (`commune`): the server
+//   adds the commune it names. With JavaScript, it only feeds the suggestions.
 
 const STORAGE_PREFIX = "zlv-selection:";
 const SUGGESTION_DELAY_MS = 200;
@@ -413,6 +416,18 @@ document.addEventListener("htmx:afterRequest", (event) => {
   if (xhr.status !== 200 || requestConfig.verb !== "post" || !target || target.id !== EDIT_PANEL_ID) return;
   const row = editedRow();
   if (row && window.htmx) window.htmx.trigger(row, "zlv:refresh-row");
+  // The dwelling may have changed tab (status) or left the filters: count again.
+  if (window.htmx) window.htmx.trigger(document.body, "zlv:refresh-counts");
+});
+
+// Fresh counts arrived (out of band): the "select all" total follows.
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (!event.detail.elt.matches || !event.detail.elt.matches("[data-zlv-counts]")) return;
+  const count = document.getElementById("housing-matching-count");
+  const results = event.detail.elt.closest("[data-zlv-results]");
+  if (!count || !results) return;
+  results.dataset.zlvTotal = count.dataset.zlvMatchingCount;
+  renderSelection(results);
 });
 
 // Everything saved: close the modal.
@@ -432,6 +447,8 @@ function setUp() {
     syncDependentFilters(form);
     // Ticking applies the filters: the button is only needed without JavaScript.
     form.querySelectorAll("[data-zlv-apply]").forEach((button) => (button.hidden = true));
+    // The picker's text box only feeds the suggestions: it is not a field of the form any more.
+    form.querySelectorAll("[data-zlv-picker-input][name]").forEach((input) => input.removeAttribute("name"));
   }
   document.querySelectorAll("[data-zlv-results]").forEach(renderSelection);
 }
