@@ -201,10 +201,11 @@ class Housing(models.Model):
         indexes = [
             # visible_to() + counts: dwellings by status and distinct primary owners of a perimeter,
             # read from this index alone (index-only scan), also under the default source filter
-            # (the latest millésime) and the occupancy filter.
+            # (the latest millésime) and the occupancy filter. `id` lets the filters that join on
+            # the dwelling (campaigns, groups, précisions, périmètres) stay index-only too.
             models.Index(
                 fields=["geo_code", "status", "primary_owner"],
-                include=["data_file_years", "occupancy"],
+                include=["data_file_years", "occupancy", "id"],
                 name="housing_scope_counts_idx",
             ),
             # search by pasted national fiscal ids.
