@@ -220,7 +220,7 @@ def campaign_detail(request, campaign_id: int):
         list(
             campaign_housing(request.user, campaign)
             .select_related("primary_owner")
-            .order_by("geo_code", "pk")[page.start : page.stop]
+            .order_by("pk")[page.start : page.stop]
         )
         if stats.housing
         else []
