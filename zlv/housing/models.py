@@ -242,6 +242,11 @@ class Housing(models.Model):
         return self.address_dgfip or self.local_id
 
     @property
+    def display_address(self) -> str:
+        """The address shown in tables: the tax address, else the BAN one, else the national id."""
+        return self.address_dgfip or self.ban_address or self.local_id
+
+    @property
     def department_code(self) -> str:
         return self.local_id[:2]
 

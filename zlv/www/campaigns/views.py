@@ -250,7 +250,7 @@ def _recipient_row(housing) -> dict:
     owner = housing.primary_owner
     return {
         "id": housing.pk,
-        "address": housing.address_dgfip or housing.ban_address or housing.local_id,
+        "address": housing.display_address,
         "owner_id": housing.primary_owner_id,
         "owner_name": owner.display_name if owner else "",
         "owner_address": owner.address_dgfip if owner else "",
@@ -339,7 +339,7 @@ def campaign_remove_housing(request, campaign_id: int):
         "rows": [
             {
                 "id": housing.pk,
-                "address": housing.address_dgfip or housing.ban_address or housing.local_id,
+                "address": housing.display_address,
                 "owner_name": Owner(full_name=housing.primary_owner_name or "").display_name,
             }
             for housing in dwellings

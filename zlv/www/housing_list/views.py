@@ -257,7 +257,7 @@ def _row(housing, campaigns: dict) -> dict:
     label, colour = filter_ui.STATUS_BADGES[housing.status]
     return {
         "id": housing.pk,
-        "address": housing.address_dgfip or housing.ban_address or housing.local_id,
+        "address": housing.display_address,
         "owner_id": housing.primary_owner_id,
         "owner_name": Owner(full_name=housing.primary_owner_name or "").display_name,
         "occupancy": housing.get_occupancy_display(),

@@ -79,7 +79,7 @@ def group_detail(request, group_id: int):
         "rows": [
             {
                 "id": housing.pk,
-                "address": housing.address_dgfip or housing.ban_address or housing.local_id,
+                "address": housing.display_address,
                 "owner_id": housing.primary_owner_id,
                 "owner_name": Owner(full_name=housing.primary_owner_name or "").display_name,
                 "status_label": STATUS_BADGES[housing.status][0],
