@@ -33,8 +33,9 @@ run: demo-data  ## serve the demo on http://127.0.0.1:$(PORT) with its task work
 	@echo "    lecteur@demo.test visiteur (lecture seule)"
 	@echo "    autre@demo.test   utilisateur d'une autre structure"
 	@echo ""
-	$(MANAGE) db_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  $(UV) run --frozen gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 120 --access-logfile -
+	@echo "  Ctrl-C arrête le service et son PostgreSQL intégré."
+	@echo ""
+	$(UV) run --frozen python scripts/run_service.py --port $(PORT)
 
 test: install chromium  ## the whole suite, on the embedded PostgreSQL unless DATABASE_URL is set
 	ZLV_DEMO=0 $(UV) run --frozen pytest

