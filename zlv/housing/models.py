@@ -22,6 +22,7 @@ from zlv.housing.enums import (
     PrecisionCategory,
     PropertyRight,
 )
+from zlv.utils.jobs import job_is_stuck
 
 
 def perimeter_codes(user) -> list[str]:
@@ -511,6 +512,8 @@ class BulkUpdateJob(models.Model):
     )
     error = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now)
+    # Set when the worker starts and at each chunk: a running job whose value is old is stuck.
+    progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
     finished_at = models.DateTimeField("terminée le", null=True, blank=True)
 
     class Meta:
@@ -523,6 +526,16 @@ class BulkUpdateJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (BulkUpdateJobStatus.SUCCEEDED, BulkUpdateJobStatus.FAILED)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Waiting or running without progress for too long: no worker took it, or its worker died."""
+        return job_is_stuck(
+            pending=self.status == BulkUpdateJobStatus.PENDING,
+            running=self.status == BulkUpdateJobStatus.RUNNING,
+            created_at=self.created_at,
+            progress_at=self.progress_at,
+        )
 
     @property
     def percent(self) -> int:

@@ -667,7 +667,9 @@ def bulk_update_job_run(*, job_id: int) -> BulkUpdateJob:
     user = job.user
     # The selection belongs to the establishment the job was started for, whatever the user does next.
     user.active_establishment_id = job.establishment_id
-    BulkUpdateJob.objects.filter(pk=job.pk).update(status=BulkUpdateJobStatus.RUNNING)
+    BulkUpdateJob.objects.filter(pk=job.pk).update(
+        status=BulkUpdateJobStatus.RUNNING, progress_at=timezone.now()
+    )
     done = 0
     try:
         if not Membership.objects.filter(user=user, establishment_id=job.establishment_id).exists():
@@ -675,13 +677,13 @@ def bulk_update_job_run(*, job_id: int) -> BulkUpdateJob:
         filters = filters_from_json(job.filters)
         ids = list(bulk_selection(user, filters).order_by("pk").values_list("pk", flat=True))
         _refuse_never_contacted(job.changes, Housing.objects.filter(pk__in=ids))
-        BulkUpdateJob.objects.filter(pk=job.pk).update(total=len(ids))
+        BulkUpdateJob.objects.filter(pk=job.pk).update(total=len(ids), progress_at=timezone.now())
         for start in range(0, len(ids), BULK_CHUNK_SIZE):
             chunk = ids[start : start + BULK_CHUNK_SIZE]
             with transaction.atomic():
                 _bulk_apply(ids=chunk, changes=job.changes, by_id=user.pk, now=timezone.now())
                 done += len(chunk)
-                BulkUpdateJob.objects.filter(pk=job.pk).update(done=done)
+                BulkUpdateJob.objects.filter(pk=job.pk).update(done=done, progress_at=timezone.now())
     except HousingUpdateError as error:
         _finish(job, BulkUpdateJobStatus.FAILED, done, " ".join(error.errors.values()))
     except Exception:

@@ -75,7 +75,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
     user = job.created_by
     # The selection belongs to the establishment the export was started for.
     user.active_establishment_id = job.establishment_id
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING, progress_at=timezone.now())
     directory = Path(settings.MEDIA_ROOT) / "exports"
     directory.mkdir(parents=True, exist_ok=True)
     relative = f"exports/{uuid.uuid4().hex}.xlsx"
@@ -91,13 +91,15 @@ def export_job_run(*, job_id: int) -> ExportJob:
                 raise ExportRefused("Le groupe a été supprimé ou archivé avant la fin de l’export.")
         queryset = export_housing(user, filters_from_json(job.filters.get("filters", {})), group)
         total = queryset.count()
-        ExportJob.objects.filter(pk=job.pk).update(total=total)
+        ExportJob.objects.filter(pk=job.pk).update(total=total, progress_at=timezone.now())
         written, exclusions = write_xlsx(
             path,
             queryset,
             establishment_id=job.establishment_id,
             purpose=job.purpose,
-            progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(done=done),
+            progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(
+                done=done, progress_at=timezone.now()
+            ),
         )
     except ExportRefused as error:
         _finish(job, ExportStatus.FAILED, error=str(error))

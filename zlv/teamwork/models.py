@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from zlv.teamwork.enums import ExportFormat, ExportPurpose, ExportStatus
+from zlv.utils.jobs import job_is_stuck
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
@@ -149,6 +150,8 @@ class ExportJob(models.Model):
     file_name = models.CharField("nom du fichier téléchargé", max_length=120)
     error = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
+    # Set when the worker starts and at each chunk: a running job whose value is old is stuck.
+    progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:
@@ -161,6 +164,16 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Waiting or running without progress for too long: no worker took it, or its worker died."""
+        return job_is_stuck(
+            pending=self.status == ExportStatus.PENDING,
+            running=self.status == ExportStatus.RUNNING,
+            created_at=self.created_at,
+            progress_at=self.progress_at,
+        )
 
     @property
     def percent(self) -> int:

@@ -17,8 +17,9 @@ from zlv.housing import document_services, services
 from zlv.housing.document_files import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL, max_size_bytes
 from zlv.housing.enums import SUB_STATUSES, HousingStatus, Occupancy
 from zlv.housing.filters import parse_filters
-from zlv.housing.models import BulkUpdateJob
+from zlv.housing.models import BulkUpdateJob, BulkUpdateJobStatus
 from zlv.housing.services import HousingUpdateError
+from zlv.utils.jobs import STUCK_AFTER_LABEL
 from zlv.www.records.forms import BulkEditForm, precision_catalogue, precision_sections
 
 SELECTION_PARAMETERS = ("housingIds", "all")
@@ -187,6 +188,8 @@ def housing_bulk_edit_progress(request, job_id: int):
         "progress_url": reverse("housing_bulk_edit_progress", args=[job.pk]),
         "list_url": reverse("housing_list"),
         "success_message": success_message(job.done),
+        "is_pending": job.status == BulkUpdateJobStatus.PENDING,
+        "stuck_after": STUCK_AFTER_LABEL,
     }
     template = "bulk_edit/bulk_edit_progress.html"
     if request.htmx:

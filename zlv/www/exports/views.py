@@ -20,6 +20,7 @@ from zlv.housing.filters import parse_filters
 from zlv.teamwork import export_jobs, exports
 from zlv.teamwork.enums import ExportFormat, ExportPurpose, ExportStatus
 from zlv.teamwork.selectors import check_selected_ids, export_job_for_user, group_for_user
+from zlv.utils.jobs import STUCK_AFTER_LABEL
 from zlv.www.teamwork.selection import count_label, list_url
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -195,6 +196,8 @@ def export_job(request, job_id: int):
             without_owner=job.excluded_without_owner, do_not_contact=job.excluded_do_not_contact
         ).sentence(),
         "is_mailing": job.purpose == ExportPurpose.MAILING,
+        "is_pending": job.status == ExportStatus.PENDING,
+        "stuck_after": STUCK_AFTER_LABEL,
         "back_url": reverse("group_detail", args=[job.group_id]) if job.group_id else reverse("housing_list"),
     }
     template = "teamwork/export_job.html"
