@@ -4,10 +4,13 @@ import datetime
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
+from django.urls import path
 from django.utils import timezone
+from django.views.generic import RedirectView
 from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyCookie, HttpBearer
 
+from zlv.api.docs import SwaggerFromStatic
 from zlv.api.models import ApiToken, hash_token
 from zlv.api.routing import merge_routes
 from zlv.campaigns.selectors import campaign_for_user, campaign_stats, campaigns_by_housing, campaigns_of
@@ -49,6 +52,7 @@ api = NinjaAPI(
     description="Logements vacants du périmètre de votre structure. Authentification : session ou jeton.",
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
+    docs=SwaggerFromStatic(),
 )
 
 
@@ -309,6 +313,13 @@ def campaign_detail(request, campaign_id: int):
 def api_urls():
     """The API's URL patterns; ninja authenticates them itself (401 as JSON, not a sign-in redirect)."""
     patterns, app_name, namespace = api.urls
+    # Ninja's root is a 404 kept for reverse(); the address of the API leads to its documentation.
+    patterns = [
+        path("", RedirectView.as_view(pattern_name=f"{namespace}:openapi-view"), name=p.name)
+        if p.name == "api-root"
+        else p
+        for p in patterns
+    ]
     patterns = merge_routes(patterns)
     for pattern in patterns:
         pattern.callback.login_required = False
