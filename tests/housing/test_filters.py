@@ -177,6 +177,48 @@ def test_each_filter_value_returns_exactly_the_expected_dwellings(park, query, e
     assert matching(query) == names(park, *expected)
 
 
+@pytest.fixture
+def streets(db):
+    """Addresses as the Fichiers fonciers write them: abbreviated street types, or spelt out."""
+    addresses = {
+        "av": "12 AV DE PELLETIER, DOUAI",
+        "avenue": "3 AVENUE FOCH, SIN",
+        "bd": "1 BD DE LA LIBERTÉ, LILLE",
+        "place": "5 PLACE DU MARCHÉ, LILLE",
+        "st": "7 R ST-JEAN, STE-MARIE",
+        "saint": "9 RUE SAINT GEORGES, LILLE",
+        "stade": "2 RUE DU STADE, LILLE",
+    }
+    return {key: HousingFactory(address_dgfip=address).local_id for key, address in addresses.items()}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("avenue de pelletier", ["av"]),  # typed in full, abbreviated in the file
+        ("av foch", ["avenue"]),  # and the other way round
+        ("boulevard liberte", ["bd"]),
+        ("pl du marche", ["place"]),
+        ("rue saint jean", ["st"]),
+        ("saint-jean sainte-marie", ["st"]),
+        ("st georges", ["saint"]),
+        ("ste marie", ["st"]),
+        ("stade", ["stade"]),  # ST inside a word is no abbreviation
+        ("saint", ["st", "saint"]),
+        ("st", ["st", "saint", "stade"]),  # an abbreviation typed still matches as written
+        ("aven", ["av", "avenue"]),
+    ],
+)
+def test_street_abbreviations_match_both_ways(streets, query, expected):
+    assert matching(urlencode({"query": query})) == {streets[key] for key in expected}
+
+
+def test_the_searched_address_spells_out_abbreviations_as_whole_words(streets):
+    searched = dict(Housing.objects.values_list("local_id", "address_search"))
+    assert searched[streets["st"]] == "7 RUE SAINT JEAN SAINTE MARIE"
+    assert searched[streets["stade"]] == "2 RUE DU STADE LILLE"
+
+
 def test_pasted_list_of_identifiers(park):
     pasted = f"{park['flat'].local_id}\n{park['corsica'].local_id}, {park['old_house'].invariant}"
     assert matching(urlencode({"query": pasted})) == names(park, "flat", "corsica", "old_house")

@@ -23,7 +23,7 @@ from zlv.housing.enums import (
     Ownership,
 )
 from zlv.housing.models import Housing, HousingPrecision
-from zlv.housing.search import searchable_text
+from zlv.housing.search import address_word_variants, address_words, searchable_text
 
 NULL = "null"
 
@@ -626,10 +626,15 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
     owner = Q()
     for word in name_words:
         owner &= Q(primary_owner_search_name__contains=word)
-    # The address as the search compares it, kept by PostgreSQL (Housing.address_search).
+    # The address as the search compares it, kept by PostgreSQL (Housing.address_search): street
+    # abbreviations spelt out, so "av" finds AVENUE and "avenue" finds "AV"; an abbreviation typed
+    # still matches as written too ("st" finds SAINT and STADE).
     address = Q()
-    for word in words:
-        address &= Q(address_search__contains=word)
+    for word in address_words(words):
+        variants = Q()
+        for variant in address_word_variants(word):
+            variants |= Q(address_search__contains=variant)
+        address &= variants
     matching = queryset.filter(identifiers | address).values("id").union(queryset.filter(owner).values("id"))
     return Housing.objects.filter(pk__in=matching)
 

@@ -5,8 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Func
-from django.db.models.functions import ExtractYear, Upper
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from zlv.housing.enums import (
@@ -22,6 +21,7 @@ from zlv.housing.enums import (
     PrecisionCategory,
     PropertyRight,
 )
+from zlv.housing.search import address_search_expression
 from zlv.utils.jobs import job_is_stuck
 
 
@@ -80,10 +80,11 @@ class Housing(models.Model):
     invariant = models.CharField("identifiant fiscal départemental", max_length=20, blank=True)
     geo_code = models.CharField("code INSEE de la commune", max_length=5)
     address_dgfip = models.CharField("adresse DGFiP", max_length=300, blank=True)
-    # The address as the search compares it (upper case, no accents), kept by PostgreSQL.
+    # The address as the search compares it (upper case, no accents, abbreviations spelt out),
+    # kept by PostgreSQL.
     address_search = models.GeneratedField(
-        expression=Upper(Func("address_dgfip", function="zlv_unaccent")),
-        output_field=models.CharField(max_length=300),
+        expression=address_search_expression("address_dgfip"),
+        output_field=models.TextField(),
         db_persist=True,
     )
     ban_address = models.CharField("adresse BAN", max_length=300, blank=True)
