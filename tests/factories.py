@@ -1,10 +1,11 @@
 """factory_boy factories shared by the suite (traits, no factory inheritance)."""
 
 import factory
+from shapely import MultiPolygon, box
 
 from zlv.accounts.enums import EstablishmentKind, Role
 from zlv.accounts.models import Establishment, Membership, User
-from zlv.geo.models import Commune, Department, Region
+from zlv.geo.models import Commune, Department, Perimeter, PerimeterHousing, Region
 from zlv.housing.models import Housing, HousingOwner, Owner
 
 
@@ -109,3 +110,27 @@ class HousingOwnerFactory(factory.django.DjangoModelFactory):
             from zlv.housing.primary_owner import primary_owner_refresh
 
             primary_owner_refresh(housing_ids=[self.housing_id])
+
+
+class PerimeterFactory(factory.django.DjangoModelFactory):
+    """A square perimeter of an establishment; `housings=[…]` makes them its members (as the upload
+    computes them)."""
+
+    class Meta:
+        model = Perimeter
+        skip_postgeneration_save = True
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    name = factory.Sequence(lambda n: f"Périmètre {n}")
+    kind = "OPAH"
+    min_longitude, min_latitude, max_longitude, max_latitude = 3.0, 50.3, 3.2, 50.5
+    geometry_wkb = factory.LazyAttribute(
+        lambda p: MultiPolygon([box(p.min_longitude, p.min_latitude, p.max_longitude, p.max_latitude)]).wkb
+    )
+
+    @factory.post_generation
+    def housings(self, create, extracted, **kwargs):
+        if create and extracted:
+            PerimeterHousing.objects.bulk_create(
+                [PerimeterHousing(perimeter=self, housing=housing) for housing in extracted]
+            )

@@ -10,6 +10,7 @@ from tests.factories import (
     HousingFactory,
     HousingOwnerFactory,
     OwnerFactory,
+    PerimeterFactory,
     UserFactory,
 )
 from zlv.accounts.enums import Role
@@ -438,6 +439,36 @@ def test_empty_history_messages_per_filter(client, agent, douai):
     )
 
 
+def test_location_lists_the_establishment_perimeters_containing_the_dwelling(client, agent, housing, douai):
+    mine = agent.active_establishment
+    PerimeterFactory(establishment=mine, name="Centre ancien", kind="OPAH-RU", housings=[housing])
+    PerimeterFactory(establishment=mine, name="Quartier de la gare", kind="ORT")  # not around it
+    # The département covers Douai too: its perimeter around the dwelling is not the agent's.
+    departement = EstablishmentFactory(name="Département du Nord", communes=[douai])
+    PerimeterFactory(
+        establishment=departement, name="Zone départementale", kind="OPAH-RU", housings=[housing]
+    )
+    client.force_login(agent)
+
+    response = client.get(f"/logements/{housing.pk}")
+
+    listed = section(text_of(response), "Périmètres", "Vie du logement")
+    assert "Centre ancien (OPAH-RU)" in listed
+    assert "gare" not in listed and "départementale" not in listed
+    assert (
+        'href="/parc-de-logements?geoPerimetersIncluded=OPAH-RU">Centre ancien</a>'
+        in response.content.decode()
+    )
+
+
+def test_location_says_when_no_perimeter_contains_the_dwelling(client, agent, housing):
+    client.force_login(agent)
+
+    listed = section(text_of(client.get(f"/logements/{housing.pk}")), "Périmètres", "Vie du logement")
+
+    assert "Dans aucun périmètre de votre structure" in listed
+
+
 def test_other_establishment_gets_404(client, record, douai):
     valenciennes = CommuneFactory(code="59606", name="Valenciennes")
     outsider = UserFactory(establishment=EstablishmentFactory(communes=[valenciennes]))
@@ -502,8 +533,9 @@ def add_owners_and_history(housing, author, count: int) -> None:
 
 # Measured: 13, whatever the number of owners, précisions, notes, events and documents.
 # + referent and groups (teamwork), + the perimeter's codes, + the dwelling's campaigns. Campaign
-# events in the history add one more (tests/campaigns/test_list_and_record.py).
-QUERY_BUDGET = 17
+# events in the history add one more (tests/campaigns/test_list_and_record.py). + the establishment's
+# perimeters containing the dwelling.
+QUERY_BUDGET = 18
 
 
 def test_query_budget_does_not_grow_with_owners_and_history(

@@ -1,4 +1,5 @@
-"""Reads on establishment perimeters: the list filter condition, the page list, the map layer.
+"""Reads on establishment perimeters: the list filter condition, the page list, the map layers,
+the perimeters of a dwelling.
 
 A perimeter belongs to one establishment: every read goes through the user's active establishment
 (and their membership of it), so another establishment's perimeters are never seen.
@@ -62,6 +63,17 @@ def get_perimeter_for_user(user, perimeter_id: int) -> Perimeter:
     if perimeter is None:
         raise Http404("Aucun périmètre ne correspond à cette adresse.")
     return perimeter
+
+
+def perimeters_containing(user, housing) -> list[Perimeter]:
+    """The perimeters of the user's active establishment that contain the dwelling, by name (one
+    query); another establishment's are never listed."""
+    return list(
+        _own_perimeters(user)
+        .filter(housing_links__housing_id=housing.pk)
+        .only("pk", "name", "kind")
+        .order_by("name", "pk")
+    )
 
 
 def perimeter_kinds(establishment_id: int) -> list[str]:

@@ -1,5 +1,7 @@
 """Record pages: the Fiche logement and the owner page, both bounded by the user's perimeter."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from zlv.accounts.selectors import can_write
 from zlv.campaigns.selectors import campaigns_by_housing
+from zlv.geo.perimeter_selectors import perimeters_containing
 from zlv.housing import record_selectors
 from zlv.housing.enums import OwnerRank
 from zlv.teamwork.selectors import housing_teamwork
@@ -50,6 +53,7 @@ def housing_record(request, housing_id: int):
         "owners": owners,
         "precision_groups": presenters.precision_groups(housing.precision_links),
         "map_data": _map_data(housing),
+        "perimeters": _perimeters(request.user, housing),
         "history_selected": bool(history_filter),
         **edit_views.history_context(housing, request.user, history_filter),
         **document_views.documents_context(housing, request.user),
@@ -58,6 +62,20 @@ def housing_record(request, housing_id: int):
         "today": timezone.localdate(),
     }
     return render(request, "records/housing_record.html", context)
+
+
+def _perimeters(user, housing) -> list[dict]:
+    """The establishment's perimeters containing the dwelling, each linking to the list filtered by
+    its kind (the perimeter filter of the list)."""
+    base = reverse("housing_list")
+    return [
+        {
+            "name": perimeter.name,
+            "kind": perimeter.kind,
+            "url": f"{base}?{urlencode({'geoPerimetersIncluded': perimeter.kind})}",
+        }
+        for perimeter in perimeters_containing(user, housing)
+    ]
 
 
 def _map_data(housing) -> dict | None:
