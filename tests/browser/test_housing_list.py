@@ -15,6 +15,7 @@ from tests.factories import (
     HousingFactory,
     HousingOwnerFactory,
     OwnerFactory,
+    PerimeterFactory,
     UserFactory,
 )
 
@@ -357,4 +358,45 @@ def test_map_without_clusters_and_with_the_keyboard(signed_in_page, agent):
     expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
     expect(page.locator("#housing-map-cluster")).not_to_be_checked()
     expect(entries).to_have_count(4)  # three single addresses and the shared one
+    assert page.errors == []
+
+
+RENDERED = (
+    "(layer) => document.getElementById('housing-map').zlvMap.queryRenderedFeatures({layers: [layer]}).length"
+)
+
+
+def rendered_count(page, layer) -> int:
+    """Features of `layer` drawn once the map has settled."""
+    page.wait_for_function(
+        """(layer) => new Promise((resolve) => {
+            const map = document.getElementById('housing-map').zlvMap;
+            map.once('idle', () => resolve(true));
+            map.triggerRepaint();
+        })""",
+        arg=layer,
+    )
+    return page.evaluate(RENDERED, layer)
+
+
+def open_map(page, url):
+    """The map of `url`, once drawn."""
+    page.goto(url)
+    container = page.locator("#housing-map")
+    expect(container).to_have_attribute("data-zlv-map-loaded", "true", timeout=15_000)
+    return container
+
+
+def test_the_perimeters_of_the_filter_are_drawn_on_the_map(signed_in_page, agent):
+    mine = agent.active_establishment
+    PerimeterFactory(establishment=mine, name="Centre", kind="ORT", min_longitude=3.06, max_longitude=3.09)
+    PerimeterFactory(establishment=mine, name="Autre type", kind="OPAH")
+    PerimeterFactory(establishment=EstablishmentFactory(), name="Pas le nôtre", kind="ORT")
+    page = signed_in_page(agent)
+    container = open_map(page, "/parc-de-logements?view=map&geoPerimetersIncluded=ORT")
+
+    expect(container).to_have_attribute("data-zlv-filter-perimeters", "1")
+    assert rendered_count(page, "filter-perimeters-line") > 0
+    assert rendered_count(page, "filter-perimeters-excluded-line") == 0
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_map_filter_perimeters_desktop.png", full_page=True)
     assert page.errors == []

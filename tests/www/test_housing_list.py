@@ -12,6 +12,7 @@ from tests.factories import (
     HousingFactory,
     HousingOwnerFactory,
     OwnerFactory,
+    PerimeterFactory,
     UserFactory,
 )
 from zlv.accounts.enums import Role
@@ -400,7 +401,8 @@ def test_communes_and_outline_of_another_establishment_are_not_found(client, ter
     mine, theirs = territory["establishment"], territory["other"].active_establishment
     client.force_login(territory["agent"])
 
-    for url in (f"{URL}/perimetre/{{}}/communes?q=val", f"{URL}/perimetre/{{}}/contour.geojson"):
+    companions = ("communes?q=val", "contour.geojson", "perimetres.geojson")
+    for url in (f"{URL}/perimetre/{{}}/{companion}" for companion in companions):
         assert client.get(url.format(theirs.pk)).status_code == 404
         assert client.get(url.format(999_999)).status_code == 404
     # The other establishment's user only ever reads their own.
@@ -427,8 +429,50 @@ def test_communes_and_outline_follow_the_active_establishment(client, territory)
     assert client.get(f"{URL}/perimetre/{mine.pk}/contour.geojson").status_code == 404
 
 
+def filter_perimeters(client, establishment, query="") -> dict:
+    response = client.get(f"{URL}/perimetre/{establishment.pk}/perimetres.geojson?{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    return response.json()
+
+
+def test_the_perimeters_named_by_the_filter_are_served_for_the_map(client, territory):
+    mine, theirs = territory["establishment"], territory["other"].active_establishment
+    PerimeterFactory(establishment=mine, name="Centre", kind="ORT")
+    PerimeterFactory(establishment=mine, name="Faubourgs", kind="OPAH")
+    PerimeterFactory(establishment=mine, name="Friches", kind="Friches")
+    PerimeterFactory(establishment=theirs, name="Leur centre", kind="ORT")  # same kind, not ours
+    client.force_login(territory["agent"])
+
+    layer = filter_perimeters(client, mine, "geoPerimetersIncluded=ORT&geoPerimetersExcluded=OPAH&status=1")
+
+    drawn = {(f["properties"]["name"], f["properties"]["excluded"]) for f in layer["features"]}
+    assert drawn == {("Centre", False), ("Faubourgs", True)}
+    assert layer["features"][0]["geometry"]["type"] == "MultiPolygon"
+    assert filter_perimeters(client, mine, "status=1")["features"] == []
+
+
+def test_another_establishment_perimeters_are_not_found(client, territory):
+    mine, theirs = territory["establishment"], territory["other"].active_establishment
+    PerimeterFactory(establishment=theirs, name="Leur centre", kind="ORT")
+    client.force_login(territory["agent"])
+
+    assert (
+        client.get(f"{URL}/perimetre/{theirs.pk}/perimetres.geojson?geoPerimetersIncluded=ORT").status_code
+        == 404
+    )
+    assert filter_perimeters(client, mine, "geoPerimetersIncluded=ORT")["features"] == []
+    assert client.post(f"{URL}/perimetre/{mine.pk}/perimetres.geojson").status_code == 405
+
+
 @pytest.mark.parametrize(
-    "path", ["perimetre/1/communes?q=a", "perimetre/1/contour.geojson", "logements/1/ligne"]
+    "path",
+    [
+        "perimetre/1/communes?q=a",
+        "perimetre/1/contour.geojson",
+        "perimetre/1/perimetres.geojson",
+        "logements/1/ligne",
+    ],
 )
 def test_companion_urls_need_sign_in(client, db, path):
     response = client.get(f"{URL}/{path}")

@@ -36,6 +36,11 @@ urlpatterns = [
         housing_list_views.perimeter_outline,
         name="housing_list_outline",
     ),
+    path(
+        "parc-de-logements/perimetre/<int:establishment_id>/perimetres.geojson",
+        housing_list_views.filter_perimeters,
+        name="housing_list_filter_perimeters",
+    ),
     path("", include("zlv.www.bulk_edit.urls")),  # parc-de-logements/edition-groupee
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>

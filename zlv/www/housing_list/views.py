@@ -3,7 +3,8 @@
 One view serves the full page and its htmx fragments: the results (tabs, table or map) when a
 filter, tab, sort or page changes, the whole filters + results block when a tag is removed.
 Small companions keep the page light: the commune picker's suggestions, the perimeter outline of
-the map, and one table row (refreshed after an edit from the list).
+the map and the perimeters its filter names, and one table row (refreshed after an edit from the
+list).
 """
 
 import dataclasses
@@ -21,7 +22,7 @@ from django_htmx.http import push_url
 
 from zlv.accounts.selectors import can_write, membership_of
 from zlv.campaigns.selectors import campaigns_by_housing, campaigns_of
-from zlv.geo.perimeter_selectors import perimeter_kinds
+from zlv.geo.perimeter_selectors import perimeter_kinds, perimeters_geojson
 from zlv.housing import list_selectors
 from zlv.housing.enums import HousingStatus
 from zlv.housing.filters import HousingFilters, parse_filters
@@ -143,6 +144,7 @@ def housing_list(request):
         context["map_config"] = {
             "styleUrl": settings.MAP_STYLE_URL,
             "outlineUrl": reverse("housing_list_outline", args=[establishment.pk]),
+            "perimetersUrl": reverse("housing_list_filter_perimeters", args=[establishment.pk]),
             "featuresUrl": reverse("api-v1:housing_map"),
             "housingUrl": reverse("api-v1:housing_list"),
             "pointsMinZoom": MAP_POINTS_MIN_ZOOM,
@@ -242,6 +244,25 @@ def perimeter_outline(request, establishment_id: int):
     if outline["bounds"]:
         feature["bbox"] = outline["bounds"]
     return JsonResponse(feature, content_type="application/geo+json")
+
+
+@require_safe
+def filter_perimeters(request, establishment_id: int):
+    """The perimeters the filter names (geoPerimetersIncluded/Excluded), drawn on the map: only the
+    active establishment's, as a GeoJSON FeatureCollection whose features say if they are excluded."""
+    establishment = _active_establishment(request.user, establishment_id)
+    filters = parse_filters(request.GET)
+    features = []
+    for kinds, excluded in (
+        (filters.geo_perimeters_included, False),
+        (filters.geo_perimeters_excluded, True),
+    ):
+        if not kinds:
+            continue
+        for feature in perimeters_geojson(establishment.pk, kinds=kinds)["features"]:
+            features.append({**feature, "properties": {**feature["properties"], "excluded": excluded}})
+    collection = {"type": "FeatureCollection", "features": features}
+    return JsonResponse(collection, content_type="application/geo+json")
 
 
 def _active_establishment(user, establishment_id: int):

@@ -7,13 +7,17 @@
 // button in the list under the map (the keyboard way in), opens the side panel listing its
 // dwellings. The map, its options and its list survive htmx swaps (hx-preserve): a filter change
 // only reloads the features.
-// For the browser tests the container exposes data-zlv-map-loaded="true", data-zlv-rendered-features
-// and the map object itself (container.zlvMap).
+// The perimeters that the filter names (geoPerimetersIncluded/Excluded) are drawn over the outline,
+// the excluded ones dashed.
+// For the browser tests the container exposes data-zlv-map-loaded="true", data-zlv-rendered-features,
+// data-zlv-filter-perimeters (perimeters drawn) and the map object itself (container.zlvMap).
 
 const MAPLIBRE_URL = new URL("../vendor/maplibre-gl-6.17.0/maplibre-gl.mjs", import.meta.url).href;
 const REFRESH_DELAY_MS = 250;
 const FEATURE_LAYERS = ["housing-clusters", "housing-points"];
 const FALLBACK_COLOUR = "#666666";
+const EMPTY_COLLECTION = { type: "FeatureCollection", features: [] };
+const PERIMETER_FILTERS = ["geoPerimetersIncluded", "geoPerimetersExcluded"];
 const FRENCH = {
   "NavigationControl.ZoomIn": "Zoomer",
   "NavigationControl.ZoomOut": "Dézoomer",
@@ -155,6 +159,54 @@ function scheduleRefresh(state) {
   state.timer = setTimeout(() => refresh(state), REFRESH_DELAY_MS);
 }
 
+function perimeterFilterParams(filters) {
+  const params = new URLSearchParams(filters);
+  return PERIMETER_FILTERS.some((name) => params.get(name)) ? params : null;
+}
+
+// The perimeters that the filter names; none when the filter names none.
+async function loadFilterPerimeters(state) {
+  const source = state.map.getSource("filter-perimeters");
+  if (!source) return;
+  const { filters } = state;
+  const params = perimeterFilterParams(filters);
+  let collection = EMPTY_COLLECTION;
+  if (params) {
+    try {
+      const response = await fetch(`${state.config.perimetersUrl}?${params}`, {
+        headers: { Accept: "application/geo+json" },
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      collection = await response.json();
+    } catch (error) {
+      console.warn("Périmètres du filtre indisponibles.", error);
+    }
+  }
+  if (filters !== state.filters) return; // the filter changed meanwhile: its own call draws it
+  source.setData(collection);
+  state.container.dataset.zlvFilterPerimeters = String(collection.features.length);
+}
+
+function addFilterPerimeterLayers(map) {
+  const colour = dsfrColour("purple-glycine");
+  map.addSource("filter-perimeters", { type: "geojson", data: EMPTY_COLLECTION });
+  const excluded = ["==", ["get", "excluded"], true];
+  map.addLayer({
+    id: "filter-perimeters-fill",
+    type: "fill",
+    source: "filter-perimeters",
+    filter: ["!", excluded],
+    paint: { "fill-color": colour, "fill-opacity": 0.08 },
+  });
+  [
+    ["filter-perimeters-line", ["!", excluded], {}],
+    ["filter-perimeters-excluded-line", excluded, { "line-dasharray": [2, 2] }],
+  ].forEach(([id, filter, dashes]) => {
+    const paint = { "line-color": colour, "line-width": 2, ...dashes };
+    map.addLayer({ id, type: "line", source: "filter-perimeters", filter, paint });
+  });
+}
+
 function addLayers(state) {
   const { map, outline } = state;
   if (outline && outline.geometry) {
@@ -172,7 +224,8 @@ function addLayers(state) {
       paint: { "line-color": dsfrColour("blue-france"), "line-width": 2 },
     });
   }
-  map.addSource("housing", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  addFilterPerimeterLayers(map);
+  map.addSource("housing", { type: "geojson", data: EMPTY_COLLECTION });
   map.addLayer({
     id: "housing-clusters",
     type: "circle",
@@ -399,6 +452,7 @@ async function setUp(container) {
     styleReady = true;
     addLayers(state);
     refresh(state);
+    loadFilterPerimeters(state);
     map.on("moveend", () => scheduleRefresh(state));
     map.on("click", "housing-clusters", (event) => zoomOn(state, event.features[0]));
     map.on("click", "housing-points", (event) => openPanel(state, event.features[0]));
@@ -431,6 +485,7 @@ function sync() {
     if (current.map.getSource("housing")) {
       closePanel(current);
       refresh(current);
+      loadFilterPerimeters(current);
     }
   }
 }
