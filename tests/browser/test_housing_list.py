@@ -387,6 +387,35 @@ def open_map(page, url):
     return container
 
 
+def test_without_a_base_map_the_map_draws_its_own_communes(signed_in_page, agent):
+    neighbour = CommuneFactory(code="59170", name="Dechy", center_longitude=3.125, center_latitude=50.34)
+    neighbour.contour_wkb = box(3.10, 50.30, 3.15, 50.35).wkb
+    neighbour.save()
+    page = signed_in_page(agent)
+    with page.expect_response(lambda response: response.url.endswith("/communes.geojson")) as communes:
+        container = open_map(page, "/parc-de-logements?view=map")
+    assert communes.value.status == 200 and "max-age=3600" in communes.value.headers["cache-control"]
+
+    expect(container).to_have_attribute("data-zlv-map-base", "communes")
+    assert rendered_count(page, "communes-line") >= 3  # Douai, Sin-le-Noble and their neighbour Dechy
+    assert rendered_count(page, "communes-fill") >= 3
+    assert rendered_count(page, "communes-label") >= 2  # named, with local fonts (no glyph server)
+    assert int(container.get_attribute("data-zlv-rendered-features")) > 0  # dwellings drawn on top
+    page.screenshot(path=SCREENSHOTS / "zlv_housing_map_communes_desktop.png", full_page=True)
+    assert page.errors == []
+
+
+def test_an_unreachable_base_map_gives_way_to_the_communes(signed_in_page, agent, settings, live_server):
+    settings.MAP_STYLE_URL = f"{live_server.url}/static/introuvable/style.json"
+    page = signed_in_page(agent)
+    container = open_map(page, "/parc-de-logements?view=map")
+
+    expect(container).to_have_attribute("data-zlv-map-base", "communes")
+    assert page.evaluate("!!document.getElementById('housing-map').zlvMap.getLayer('communes-label')")
+    assert rendered_count(page, "communes-line") >= 2
+    assert int(container.get_attribute("data-zlv-rendered-features")) > 0
+
+
 def test_the_perimeters_of_the_filter_are_drawn_on_the_map(signed_in_page, agent):
     mine = agent.active_establishment
     PerimeterFactory(establishment=mine, name="Centre", kind="ORT", min_longitude=3.06, max_longitude=3.09)

@@ -401,7 +401,7 @@ def test_communes_and_outline_of_another_establishment_are_not_found(client, ter
     mine, theirs = territory["establishment"], territory["other"].active_establishment
     client.force_login(territory["agent"])
 
-    companions = ("communes?q=val", "contour.geojson", "perimetres.geojson")
+    companions = ("communes?q=val", "contour.geojson", "communes.geojson", "perimetres.geojson")
     for url in (f"{URL}/perimetre/{{}}/{companion}" for companion in companions):
         assert client.get(url.format(theirs.pk)).status_code == 404
         assert client.get(url.format(999_999)).status_code == 404
@@ -427,6 +427,31 @@ def test_communes_and_outline_follow_the_active_establishment(client, territory)
     agent.save(update_fields=["active_establishment"])
     assert client.get(f"{URL}/perimetre/{theirs.pk}/contour.geojson").status_code == 200
     assert client.get(f"{URL}/perimetre/{mine.pk}/contour.geojson").status_code == 404
+
+
+def test_communes_of_the_perimeter_and_around_it_are_the_map_fallback_base(client, territory):
+    establishment = territory["establishment"]
+    dechy = CommuneFactory(code="59170", name="Dechy", center_longitude=3.125, center_latitude=50.34)
+    dechy.contour_wkb = box(3.10, 50.30, 3.15, 50.35).wkb
+    dechy.save()
+    client.force_login(territory["agent"])
+
+    response = client.get(f"{URL}/perimetre/{establishment.pk}/communes.geojson")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    assert "private" in response["Cache-Control"] and "max-age=3600" in response["Cache-Control"]
+    features = response.json()["features"]
+    # Douai and Sin-le-Noble, and their neighbour Dechy (public geography, seen at the perimeter's
+    # edge); not Valenciennes, farther away.
+    shapes = {
+        (f["properties"]["name"], f["properties"]["inPerimeter"], f["geometry"]["type"]) for f in features
+    }
+    assert shapes == {
+        (name, in_perimeter, kind)
+        for name, in_perimeter in (("Douai", True), ("Sin-le-Noble", True), ("Dechy", False))
+        for kind in ("Polygon", "Point")
+    }
 
 
 def filter_perimeters(client, establishment, query="") -> dict:
@@ -470,6 +495,7 @@ def test_another_establishment_perimeters_are_not_found(client, territory):
     [
         "perimetre/1/communes?q=a",
         "perimetre/1/contour.geojson",
+        "perimetre/1/communes.geojson",
         "perimetre/1/perimetres.geojson",
         "logements/1/ligne",
     ],

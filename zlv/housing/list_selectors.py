@@ -34,6 +34,8 @@ DEPARTMENTAL_KINDS = frozenset(
     }
 )
 OUTLINE_CACHE_SECONDS = 24 * 3600
+# Communes closer than this (~1 km) to the perimeter are drawn around it.
+COMMUNES_MAP_MARGIN_DEGREES = 0.01
 
 
 # Values that only an import changes are cached until the next import (or this long).
@@ -160,14 +162,85 @@ def perimeter_outline(establishment) -> dict:
     Unions are costly for large perimeters: the result is cached per establishment and list of
     communes, so a change of perimeter yields a new entry.
     """
+    return _cached_for_perimeter(establishment, "perimeter-outline", _outline)
+
+
+def perimeter_communes_map(establishment) -> dict:
+    """The communes of the perimeter and their neighbours as a GeoJSON FeatureCollection: the map's
+    own base layer when the base map cannot load (air-gapped installs). Each commune gives its
+    simplified contour and a label point (its centre, else a point inside), with `name` and
+    `inPerimeter`. Cached as the outline is."""
+    return _cached_for_perimeter(establishment, "perimeter-communes", _communes_map)
+
+
+def _cached_for_perimeter(establishment, name: str, compute) -> dict:
+    """`compute(commune_codes)`, cached per establishment and list of communes."""
     commune_codes = list(establishment.communes.values_list("code", flat=True))
     digest = hashlib.sha256(",".join(sorted(commune_codes)).encode()).hexdigest()[:16]
-    key = f"zlv:perimeter-outline:{establishment.pk}:{digest}"
-    outline = cache.get(key)
-    if outline is None:
-        outline = _outline(commune_codes)
-        cache.set(key, outline, OUTLINE_CACHE_SECONDS)
-    return outline
+    key = f"zlv:{name}:{establishment.pk}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute(commune_codes)
+        cache.set(key, value, OUTLINE_CACHE_SECONDS)
+    return value
+
+
+def _neighbours(commune_codes, contours, bounds, fields) -> list[Commune]:
+    """The communes bordering the perimeter (the first ring): the map reads the same at its edges."""
+    import shapely
+
+    west, south, east, north = bounds
+    margin = COMMUNES_MAP_MARGIN_DEGREES
+    candidates = [
+        commune
+        for commune in Commune.objects.exclude(code__in=commune_codes)
+        .filter(
+            center_longitude__range=(west - 10 * margin, east + 10 * margin),
+            center_latitude__range=(south - 10 * margin, north + 10 * margin),
+        )
+        .only(*fields)
+        .order_by("code")
+        if commune.contour is not None
+    ]
+    if not candidates:
+        return []
+    tree = shapely.STRtree(contours)
+    close, _ = tree.query([commune.contour for commune in candidates], predicate="dwithin", distance=margin)
+    return [candidates[index] for index in sorted(set(close.tolist()))]
+
+
+def _communes_map(commune_codes: list[str]) -> dict:
+    import shapely
+    from shapely.geometry import mapping
+
+    fields = ("code", "name", "contour_wkb", "center_latitude", "center_longitude")
+    communes = list(Commune.objects.filter(code__in=commune_codes).only(*fields).order_by("code"))
+    contours = [commune.contour for commune in communes if commune.contour is not None]
+    tolerance = 0.0
+    if contours:
+        west, south, east, north = shapely.total_bounds(contours)
+        extent = max(east - west, north - south)
+        communes += _neighbours(commune_codes, contours, (west, south, east, north), fields)
+        tolerance = extent / 600  # ~250 m for a département: below what its zoom shows
+    own = set(commune_codes)
+    features = []
+    for commune in communes:
+        properties = {"code": commune.code, "name": commune.name, "inPerimeter": commune.code in own}
+        contour = commune.contour
+        if contour is not None:
+            simplified = shapely.set_precision(contour.simplify(tolerance, preserve_topology=True), 1e-4)
+            shown = contour if simplified.is_empty else simplified  # a tiny commune keeps its contour
+            features.append({"type": "Feature", "properties": properties, "geometry": mapping(shown)})
+        if commune.center_latitude is not None and commune.center_longitude is not None:
+            label = [commune.center_longitude, commune.center_latitude]
+        elif contour is not None:
+            label = [round(value, 5) for value in contour.representative_point().coords[0]]
+        else:
+            continue
+        features.append(
+            {"type": "Feature", "properties": properties, "geometry": {"type": "Point", "coordinates": label}}
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _outline(commune_codes: list[str]) -> dict:

@@ -41,6 +41,11 @@ urlpatterns = [
         housing_list_views.filter_perimeters,
         name="housing_list_filter_perimeters",
     ),
+    path(
+        "parc-de-logements/perimetre/<int:establishment_id>/communes.geojson",
+        housing_list_views.commune_contours,
+        name="housing_list_commune_contours",
+    ),
     path("", include("zlv.www.bulk_edit.urls")),  # parc-de-logements/edition-groupee
     path("", include("zlv.www.records.urls")),  # logements/<id>, proprietaires/<id>
     path("", include("zlv.www.team.urls")),  # equipe, compte, invitation/<token>

@@ -3,8 +3,8 @@
 One view serves the full page and its htmx fragments: the results (tabs, table or map) when a
 filter, tab, sort or page changes, the whole filters + results block when a tag is removed.
 Small companions keep the page light: the commune picker's suggestions, the perimeter outline of
-the map and the perimeters its filter names, and one table row (refreshed after an edit from the
-list).
+the map, the perimeters its filter names and its fallback base of communes, and one table row
+(refreshed after an edit from the list).
 """
 
 import dataclasses
@@ -145,6 +145,7 @@ def housing_list(request):
             "styleUrl": settings.MAP_STYLE_URL,
             "outlineUrl": reverse("housing_list_outline", args=[establishment.pk]),
             "perimetersUrl": reverse("housing_list_filter_perimeters", args=[establishment.pk]),
+            "communesUrl": reverse("housing_list_commune_contours", args=[establishment.pk]),
             "featuresUrl": reverse("api-v1:housing_map"),
             "housingUrl": reverse("api-v1:housing_list"),
             "pointsMinZoom": MAP_POINTS_MIN_ZOOM,
@@ -244,6 +245,16 @@ def perimeter_outline(request, establishment_id: int):
     if outline["bounds"]:
         feature["bbox"] = outline["bounds"]
     return JsonResponse(feature, content_type="application/geo+json")
+
+
+@require_safe
+@cache_control(private=True, max_age=OUTLINE_MAX_AGE)
+def commune_contours(request, establishment_id: int):
+    """The communes of the perimeter and around it (contours and label points), drawn by the map
+    when its base map cannot load."""
+    establishment = _active_establishment(request.user, establishment_id)
+    collection = list_selectors.perimeter_communes_map(establishment)
+    return JsonResponse(collection, content_type="application/geo+json")
 
 
 @require_safe

@@ -8,9 +8,11 @@
 // dwellings. The map, its options and its list survive htmx swaps (hx-preserve): a filter change
 // only reloads the features.
 // The perimeters that the filter names (geoPerimetersIncluded/Excluded) are drawn over the outline,
-// the excluded ones dashed.
+// the excluded ones dashed. Without a base map (MAP_STYLE_URL empty, or its style cannot load), the
+// map draws its own base: the communes of the perimeter and around it, outlined and named.
 // For the browser tests the container exposes data-zlv-map-loaded="true", data-zlv-rendered-features,
-// data-zlv-filter-perimeters (perimeters drawn) and the map object itself (container.zlvMap).
+// data-zlv-map-base ("style" or "communes"), data-zlv-filter-perimeters (perimeters drawn) and the
+// map object itself (container.zlvMap).
 
 const MAPLIBRE_URL = new URL("../vendor/maplibre-gl-6.17.0/maplibre-gl.mjs", import.meta.url).href;
 const REFRESH_DELAY_MS = 250;
@@ -18,6 +20,8 @@ const FEATURE_LAYERS = ["housing-clusters", "housing-points"];
 const FALLBACK_COLOUR = "#666666";
 const EMPTY_COLLECTION = { type: "FeatureCollection", features: [] };
 const PERIMETER_FILTERS = ["geoPerimetersIncluded", "geoPerimetersExcluded"];
+// Glyphs omitted from our own styles: MapLibre draws labels with these local (or web) fonts.
+const LABEL_FONTS = ["Marianne", "Arial", "sans-serif"];
 const FRENCH = {
   "NavigationControl.ZoomIn": "Zoomer",
   "NavigationControl.ZoomOut": "Dézoomer",
@@ -157,6 +161,38 @@ async function refresh(state) {
 function scheduleRefresh(state) {
   clearTimeout(state.timer);
   state.timer = setTimeout(() => refresh(state), REFRESH_DELAY_MS);
+}
+
+// Our own base map: communes of the perimeter (white) and around it (grey), outlined and named.
+function addCommuneBase(state) {
+  const { map, config } = state;
+  map.addSource("communes", { type: "geojson", data: config.communesUrl });
+  const polygons = ["==", ["geometry-type"], "Polygon"];
+  const areas = ["any", polygons, ["==", ["geometry-type"], "MultiPolygon"]];
+  map.addLayer({
+    id: "communes-fill",
+    type: "fill",
+    source: "communes",
+    filter: areas,
+    paint: { "fill-color": ["case", ["get", "inPerimeter"], "#ffffff", "#eeeeee"] },
+  });
+  map.addLayer({
+    id: "communes-line",
+    type: "line",
+    source: "communes",
+    filter: areas,
+    paint: { "line-color": "#929292", "line-width": 1 },
+  });
+  map.addLayer({
+    id: "communes-label",
+    type: "symbol",
+    source: "communes",
+    filter: ["==", ["geometry-type"], "Point"],
+    minzoom: 8,
+    layout: { "text-field": ["get", "name"], "text-font": LABEL_FONTS, "text-size": 12 },
+    paint: { "text-color": "#3a3a3a", "text-halo-color": "#ffffff", "text-halo-width": 1.5 },
+  });
+  state.container.dataset.zlvMapBase = "communes";
 }
 
 function perimeterFilterParams(filters) {
@@ -440,16 +476,20 @@ async function setUp(container) {
   container.zlvMap = map;
 
   let styleReady = false;
+  let ownBase = !config.styleUrl;
+  container.dataset.zlvMapBase = "style";
   map.on("error", (event) => {
-    // An unreachable base map must not hide the dwellings: fall back to a plain background.
+    // An unreachable base map must not hide the dwellings: fall back to our own base of communes.
     if (!styleReady && config.styleUrl) {
       styleReady = true;
-      console.warn("Fond de carte indisponible, carte sans fond.", event.error);
+      ownBase = true;
+      console.warn("Fond de carte indisponible, carte des communes à la place.", event.error);
       map.setStyle(plainStyle());
     }
   });
   map.once("load", () => {
     styleReady = true;
+    if (ownBase) addCommuneBase(state);
     addLayers(state);
     refresh(state);
     loadFilterPerimeters(state);
