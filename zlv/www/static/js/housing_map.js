@@ -352,6 +352,7 @@ function listEntry(state, feature) {
   } else {
     const statusLabel = (state.config.statuses[status] || {}).label;
     button.textContent = [address || "Adresse inconnue", dwellings, statusLabel].filter(Boolean).join(" · ");
+    button.dataset.zlvMapEntry = featureIds(feature).join(",");
     button.addEventListener("click", () => openPanel(state, feature, button));
   }
   const item = element("li");
@@ -372,6 +373,12 @@ function renderList(state, collection) {
     ...points.sort((a, b) => address(a).localeCompare(address(b), "fr")),
   ].slice(0, LIST_LIMIT);
   list.replaceChildren(...shown.map((feature) => listEntry(state, feature)));
+  // Opening the panel resizes the map, which reloads the list: focus will return to the new entry.
+  const opener = state.panelOpener;
+  if (opener && !opener.isConnected && opener.dataset.zlvMapEntry) {
+    const entry = list.querySelector(`[data-zlv-map-entry="${opener.dataset.zlvMapEntry}"]`);
+    if (entry) state.panelOpener = entry;
+  }
   const parts = [];
   if (clusters.length) parts.push(counted(clusters.length, "groupe"));
   if (points.length) parts.push(counted(points.length, "adresse"));
