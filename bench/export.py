@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Outside demo mode the settings require a signing key; a benchmark signs nothing that matters.
+os.environ.setdefault("SECRET_KEY", "bench-only-signing-key")
 
 DATABASE = "zlv_bench_export"
 USER_EMAIL = "bench-export@zlv.test"

@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Outside demo mode the settings require a signing key; a benchmark signs nothing that matters.
+os.environ.setdefault("SECRET_KEY", "bench-only-signing-key")
 
 DATABASE = "zlv_bench_list"
 REQUESTS_PER_CASE = 25

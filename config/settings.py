@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ZLV_VAR_DIR", BASE_DIR / "var"))
@@ -16,8 +17,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("ZLV_DEMO", False)
-# Production sets SECRET_KEY; the fallback only serves local runs and tests.
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-only-key-change-me")
+# Signs sessions and links. Required outside demo mode; the demo makes a random one under var/.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY and DEMO_MODE:
+    from zlv.utils.secret_key import demo_secret_key
+
+    SECRET_KEY = demo_secret_key(VAR_DIR / "secret_key")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "La variable d’environnement SECRET_KEY est obligatoire hors du mode démonstration "
+        "(ZLV_DEMO=1) : définissez une valeur longue et aléatoire, par exemple "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`. "
+        "/ SECRET_KEY must be set outside demo mode."
+    )
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -52,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Control characters in any input: refused before a view sees them.
+    "zlv.www.middleware.ControlCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,7 +1,11 @@
 """Settings read from environment variables (config/settings.py), with their documented defaults."""
 
 import runpy
+import stat
 from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from config import settings as settings_module
 
@@ -28,3 +32,31 @@ def test_site_url_and_export_retention_come_from_the_environment(monkeypatch):
         "https://zlv.example.gouv.fr",
         30,
     )
+
+
+def test_outside_demo_mode_a_missing_secret_key_stops_the_start(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("ZLV_VAR_DIR", str(tmp_path))
+
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY est obligatoire hors du mode démonstration"):
+        settings_from_environment(monkeypatch, ZLV_DEMO="0")
+    with pytest.raises(ImproperlyConfigured):
+        settings_from_environment(monkeypatch, ZLV_DEMO="0", SECRET_KEY="  ")
+    assert settings_from_environment(monkeypatch, ZLV_DEMO="0", SECRET_KEY="k" * 50)["SECRET_KEY"] == "k" * 50
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_the_demo_makes_a_random_key_once_under_var(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("ZLV_VAR_DIR", str(tmp_path))
+
+    first = settings_from_environment(monkeypatch, ZLV_DEMO="1")["SECRET_KEY"]
+    again = settings_from_environment(monkeypatch, ZLV_DEMO="1")["SECRET_KEY"]
+    monkeypatch.setenv("ZLV_VAR_DIR", str(tmp_path / "another-clone"))
+    elsewhere = settings_from_environment(monkeypatch, ZLV_DEMO="1")["SECRET_KEY"]
+
+    key_file = tmp_path / "secret_key"
+    assert first == again == key_file.read_text() and len(first) >= 50
+    assert elsewhere != first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "insecure" not in first

@@ -1,5 +1,6 @@
 """Invitations: the e-mailed signed link, account creation or confirmation, and every bad link."""
 
+import hashlib
 import re
 import time
 from datetime import timedelta
@@ -16,6 +17,7 @@ from zlv.accounts.services import invitation_create, invitation_revoke
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "une-phrase-de-passe-solide"
+SALT = "zlv.accounts.invitation"
 
 
 @pytest.fixture
@@ -173,6 +175,34 @@ def test_tampered_link_is_refused(client, invite, tamper):
     assert response.status_code == 404
     assert "Ce lien d’invitation n’est pas valide" in response.content.decode()
     assert nothing_created(invitation)
+
+
+def test_the_signing_key_alone_forges_no_invitation(client, invite):
+    """Links used to sign the invitation's sequential id: whoever knew the key could make any of them."""
+    invitation = invite()
+
+    for forged in (
+        signing.dumps(invitation.pk, salt=SALT, compress=True),
+        signing.dumps(str(invitation.pk), salt=SALT, compress=True),
+        signing.dumps("un-secret-devine", salt=SALT, compress=True),
+    ):
+        response = client.post(
+            f"/invitation/{forged}", {"new_password1": PASSWORD, "new_password2": PASSWORD}
+        )
+        assert response.status_code == 404
+        assert "Ce lien d’invitation n’est pas valide" in response.content.decode()
+    assert nothing_created(invitation)
+
+
+def test_the_link_carries_a_random_secret_the_database_keeps_only_hashed(invite):
+    first, second = invite(), invite(email="autre@douaisis.fr")
+
+    secrets = [signing.loads(link_in(message).split("/invitation/")[1], salt=SALT) for message in mail.outbox]
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert all(len(secret) >= 43 for secret in secrets) and secrets[0] != secrets[1]
+    assert [first.token_hash, second.token_hash] == [hashlib.sha256(s.encode()).hexdigest() for s in secrets]
 
 
 def test_reinviting_replaces_the_pending_invitation(client, invite):

@@ -106,9 +106,10 @@ def test_upload_stores_the_file_and_records_events(agent, housing):
         assert stored.read() == SAMPLES["jpg"]
     assert list(HousingDocument.objects.values_list("housing_id", flat=True)) == [housing.pk]
     events = {(e.kind, e.housing_id, str(e.new)) for e in Event.objects.filter(document=document)}
+    payload = str({"filename": "Façade.jpg", "establishmentId": document.establishment_id})
     assert events == {
-        ("document:created", None, "{'filename': 'Façade.jpg'}"),
-        ("housing:document-attached", housing.pk, "{'filename': 'Façade.jpg'}"),
+        ("document:created", None, payload),
+        ("housing:document-attached", housing.pk, payload),
     }
 
 
@@ -163,7 +164,11 @@ def test_rename_keeps_the_extension_and_records_the_change(agent, document):
     document.refresh_from_db()
     assert document.filename == "Façade nord.png"
     event = Event.objects.get(kind="document:updated")
-    assert (event.old, event.new) == ({"filename": "photo.png"}, {"filename": "Façade nord.png"})
+    owner = {"establishmentId": document.establishment_id}
+    assert (event.old, event.new) == (
+        {"filename": "photo.png", **owner},
+        {"filename": "Façade nord.png", **owner},
+    )
 
 
 def test_rename_refuses_an_empty_name(agent, document):
@@ -195,7 +200,10 @@ def test_detach_takes_the_document_off_one_dwelling_only(agent, housing):
 
     assert list(HousingDocument.objects.values_list("housing_id", flat=True)) == [other.pk]
     event = Event.objects.get(kind="housing:document-detached")
-    assert (event.housing_id, event.old) == (housing.pk, {"filename": "a.pdf"})
+    assert (event.housing_id, event.old) == (
+        housing.pk,
+        {"filename": "a.pdf", "establishmentId": agent.active_establishment_id},
+    )
     document.refresh_from_db()
     assert document.deleted_at is None
 

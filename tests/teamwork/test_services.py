@@ -33,7 +33,9 @@ def test_group_create_from_ids(agent, establishment, dwellings):
     assert members(group) == sorted([first.pk, second.pk])
     assert events(EventKind.HOUSING_GROUP_ATTACHED) == sorted([first.pk, second.pk])
     event = Event.objects.filter(kind=EventKind.HOUSING_GROUP_ATTACHED).first()
-    assert event.new == {"name": "Centre-ville"} and event.old is None and event.created_by == agent
+    # The group belongs to the establishment: its title shows only to it (see the history tests).
+    assert event.new == {"name": "Centre-ville", "establishmentId": establishment.pk}
+    assert event.old is None and event.created_by == agent
     assert group_counts(agent, [group]) == {group.pk: {"housing": 2, "owners": 2}}
 
 
@@ -113,7 +115,7 @@ def test_add_and_remove_housing_with_events(agent, colleague, establishment, dwe
     detached = Event.objects.filter(kind=EventKind.HOUSING_GROUP_DETACHED)
     assert sorted(detached.values_list("housing_id", flat=True)) == sorted([second.pk, third.pk])
     assert [(e.old, e.new, e.created_by_id) for e in detached] == [
-        ({"name": "Groupe"}, None, colleague.pk)
+        ({"name": "Groupe", "establishmentId": establishment.pk}, None, colleague.pk)
     ] * 2
 
 
@@ -131,7 +133,10 @@ def test_delete_removes_the_group_and_records_events(agent, establishment, dwell
     assert services.group_delete(group=group, by=agent) == "removed"
     assert not Group.objects.exists() and not GroupHousing.objects.exists()
     assert events(EventKind.HOUSING_GROUP_REMOVED) == sorted(h.pk for h in dwellings)
-    assert Event.objects.filter(kind=EventKind.HOUSING_GROUP_REMOVED).first().old == {"name": "À supprimer"}
+    assert Event.objects.filter(kind=EventKind.HOUSING_GROUP_REMOVED).first().old == {
+        "name": "À supprimer",
+        "establishmentId": establishment.pk,
+    }
 
 
 def test_delete_archives_a_group_used_by_a_campaign(agent, establishment, dwellings, monkeypatch):

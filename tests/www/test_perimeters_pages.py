@@ -277,13 +277,14 @@ def test_another_establishment_perimeter_is_a_404(client, admin, other_perimeter
 
 
 def test_a_former_member_cannot_write(client, admin, establishment, perimeter):
-    """Still pointing at the establishment after leaving it: no role there, so no write."""
+    """Still pointing at the establishment after leaving it: no role there, so no write — and, like
+    any other establishment's user, not even a hint that the perimeter exists."""
     outsider = UserFactory(establishment__role=Role.ADMIN)
     outsider.active_establishment = establishment
     outsider.save()
     client.force_login(outsider)
 
-    assert client.post(f"/perimetres/{perimeter.pk}/supprimer").status_code == 403
+    assert client.post(f"/perimetres/{perimeter.pk}/supprimer").status_code == 404
     assert Perimeter.objects.filter(pk=perimeter.pk).exists()
 
 

@@ -11,15 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import (
-    CommuneFactory,
-    EstablishmentFactory,
-    HousingFactory,
-    HousingOwnerFactory,
-    UserFactory,
-)
+from tests.factories import UserFactory
 from zlv.accounts.enums import Role
-from zlv.housing.models import Document, HousingDocument, Note
 
 pytestmark = pytest.mark.django_db
 
@@ -55,34 +48,6 @@ SAMPLE_VALUES = {
     "campaign_id": "1",  # /api/v1/campaigns/<campaign_id>: read only
     "establishment_id": "1",
 }
-
-
-@pytest.fixture
-def world(db):
-    douai, valenciennes = CommuneFactory(code="59178"), CommuneFactory(code="59606")
-    mine = EstablishmentFactory(communes=[douai])
-    agent = UserFactory(establishment=mine)
-    housing = HousingFactory(geo_code="59178")
-    note = Note.objects.create(housing=housing, content="Note", created_by=agent)
-    link = HousingOwnerFactory(housing=housing)
-    document = Document.objects.create(
-        establishment=mine,
-        file="documents/test/sample",
-        filename="photo.png",
-        content_type="image/png",
-        size_bytes=10,
-        created_by=agent,
-    )
-    HousingDocument.objects.create(document=document, housing=housing)
-    return {
-        "agent": agent,
-        "visitor": UserFactory(establishment=mine, establishment__role=Role.VISITOR),
-        "outsider": UserFactory(establishment=EstablishmentFactory(communes=[valenciennes])),
-        "housing": housing,
-        "note": note,
-        "owner": link.owner,
-        "document": document,
-    }
 
 
 def all_routes(patterns=None, prefix="") -> list[str]:
@@ -159,3 +124,65 @@ def test_anonymous_is_redirected_or_401(client, world, method, path, is_api):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/connexion")
+
+
+# ---- Every route naming an object: another establishment gets 404 -----------------------------
+
+# Routes whose path parameter is not an object id of one establishment.
+NOT_OBJECT_ROUTES = {"mot-de-passe/definir/<uidb64>/<token>", "invitation/<str:token>"}
+# POST routes that only read (a large export is confirmed by a POST that queues it): visitors may.
+READING_POSTS = {"groupes/<int:group_id>/export.xlsx", "exports/logements.xlsx"}
+
+
+def consumed(response):
+    """A streamed answer (a download) read to its end, which closes its file."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+def object_routes() -> list[str]:
+    return sorted(
+        route
+        for route in set(all_routes())
+        if "<" in route and not route.startswith("admin/") and route not in NOT_OBJECT_ROUTES
+    )
+
+
+def object_path(route: str, owned: dict) -> str:
+    def value(match):
+        name = match.group(1)
+        if name == "job_id":
+            name = "export_job_id" if route.startswith("exports/") else "bulk_job_id"
+        return str(owned[name])
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", value, route)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.USUAL, Role.VISITOR])
+def test_another_establishments_user_gets_404_on_every_object_route(client, world, owned, role):
+    """Whatever their role, the object's existence is not revealed (no 403, no 200)."""
+    client.force_login(
+        UserFactory(establishment=world["outsider"].active_establishment, establishment__role=role)
+    )
+    answers = {}
+    for route in object_routes():
+        path = object_path(route, owned)
+        for method in ("GET", "POST"):
+            response = consumed(request(client, method, path, path.startswith("/api/")))
+            if response.status_code not in (404, 405):
+                answers[f"{method} {route}"] = response.status_code
+    assert not answers, "\n".join(f"{key}: {status}" for key, status in sorted(answers.items()))
+
+
+def test_a_visitor_of_the_establishment_gets_403_on_every_object_write(client, world, owned):
+    client.force_login(world["visitor"])
+    answers = {}
+    for route in object_routes():
+        if route in READING_POSTS:
+            continue
+        path = object_path(route, owned)
+        response = consumed(request(client, "POST", path, path.startswith("/api/")))
+        if response.status_code not in (403, 405):
+            answers[route] = response.status_code
+    assert not answers, "\n".join(f"{key}: {status}" for key, status in sorted(answers.items()))

@@ -140,6 +140,10 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField("expire le")
     accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
     revoked_at = models.DateTimeField("annulée le", null=True, blank=True)
+    # The link carries a random secret; only its hash is kept, so neither the signing key nor the
+    # database is enough to make a link. NULL (not "", which would collide) for invitations made
+    # before: their links are refused.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
 
     objects = InvitationQuerySet.as_manager()
 

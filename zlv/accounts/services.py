@@ -21,6 +21,7 @@ from zlv.accounts.models import Establishment, Invitation, Membership, SignInFai
 from zlv.accounts.selectors import sign_in_failures_count
 from zlv.geo.models import Commune, Department, Epci
 from zlv.geo.selectors import communes_of_territory
+from zlv.utils.tokens import hash_token, new_token
 
 
 class SignInError(Exception):
@@ -182,6 +183,9 @@ def user_switch_establishment(*, user: User, establishment: Establishment) -> Us
 
 INVITATION_VALIDITY = timedelta(days=7)
 _INVITATION_SALT = "zlv.accounts.invitation"
+INVALID_INVITATION_MESSAGE = (
+    "Ce lien d’invitation n’est pas valide. Vérifiez qu’il a été copié en entier depuis l’e-mail."
+)
 LAST_ADMIN_MESSAGE = (
     "La structure doit garder au moins un administrateur : nommez d’abord un autre administrateur."
 )
@@ -215,13 +219,11 @@ def _ensure_an_admin_remains(*, establishment: Establishment, leaving: Membershi
         raise ValidationError(LAST_ADMIN_MESSAGE, code="last_admin")
 
 
-def invitation_token(invitation: Invitation) -> str:
-    """The signed, expiring token of the invitation link (carries only the invitation id)."""
-    return signing.dumps(invitation.pk, salt=_INVITATION_SALT, compress=True)
-
-
-def invitation_path(invitation: Invitation) -> str:
-    return reverse("invitation_accept", kwargs={"token": invitation_token(invitation)})
+def invitation_path(secret: str) -> str:
+    """Path of the invitation link: the random secret whose hash the invitation stores, signed with
+    a timestamp so that the link also expires by itself."""
+    token = signing.dumps(secret, salt=_INVITATION_SALT, compress=True)
+    return reverse("invitation_accept", kwargs={"token": token})
 
 
 def invitation_create(
@@ -249,6 +251,7 @@ def invitation_create(
         for previous in pending:
             previous.revoked_at = now
             previous.save(update_fields=["revoked_at"])
+        secret = new_token()
         invitation = Invitation.objects.create(
             establishment=establishment,
             email=email,
@@ -256,8 +259,9 @@ def invitation_create(
             invited_by=by,
             created_at=now,
             expires_at=now + INVITATION_VALIDITY,
+            token_hash=hash_token(secret),
         )
-        link = absolute_url(invitation_path(invitation), site_url=site_url)
+        link = absolute_url(invitation_path(secret), site_url=site_url)
         transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link), robust=True)
     return invitation
 
@@ -281,19 +285,22 @@ def _invitation_send(*, invitation: Invitation, link: str) -> None:
 def invitation_from_token(token: str) -> Invitation:
     """The pending invitation of a link, or InvitationError (tampered, expired, revoked, already used)."""
     try:
-        invitation_id = signing.loads(token, salt=_INVITATION_SALT, max_age=INVITATION_VALIDITY)
+        secret = signing.loads(token, salt=_INVITATION_SALT, max_age=INVITATION_VALIDITY)
     except signing.SignatureExpired:
         raise InvitationError(
             "Ce lien d’invitation a expiré : il n’est valable que 7 jours.", code="expired"
         ) from None
     except signing.BadSignature:
-        raise InvitationError(
-            "Ce lien d’invitation n’est pas valide. Vérifiez qu’il a été copié en entier depuis l’e-mail.",
-            code="invalid",
-        ) from None
+        raise InvitationError(INVALID_INVITATION_MESSAGE, code="invalid") from None
     invitation = (
-        Invitation.objects.select_related("establishment", "invited_by").filter(pk=invitation_id).first()
+        Invitation.objects.select_related("establishment", "invited_by")
+        .filter(token_hash=hash_token(secret))
+        .first()
+        if isinstance(secret, str)  # not a link of the former scheme (a signed id)
+        else None
     )
+    if invitation is None:
+        raise InvitationError(INVALID_INVITATION_MESSAGE, code="invalid")
     _ensure_pending(invitation)
     return invitation
 

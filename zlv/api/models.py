@@ -1,17 +1,13 @@
 """Personal API tokens (the API also accepts the browser session)."""
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from zlv.utils.tokens import hash_token, new_token
+
 TOKEN_PREFIX = "zlv_"  # noqa: S105 — a public prefix, not a secret
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+__all__ = ["TOKEN_PREFIX", "ApiToken", "hash_token"]
 
 
 class ApiToken(models.Model):
@@ -33,5 +29,5 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
         """Create a token; the clear value is returned once and never stored."""
-        clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        clear = TOKEN_PREFIX + new_token()
         return cls.objects.create(user=user, name=name, token_hash=hash_token(clear)), clear

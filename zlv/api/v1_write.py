@@ -16,6 +16,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from zlv.accounts.decorators import WRITE_DENIED_MESSAGE
 from zlv.accounts.selectors import can_write
+from zlv.api.schemas import InputSchema
 from zlv.housing import services
 from zlv.housing.filters import parse_filters
 from zlv.housing.models import BulkUpdateJob, Housing
@@ -54,7 +55,7 @@ class WriteSessionAuth(APIKeyCookie):
 router = Router(auth=[WriteTokenAuth(), WriteSessionAuth()], tags=["Écriture"])
 
 
-class HousingExpectedIn(Schema):
+class HousingExpectedIn(InputSchema):
     """The values the client read (GET /housing/{id}), to detect another user's change since."""
 
     status: int | None = None
@@ -79,7 +80,7 @@ class HousingExpectedIn(Schema):
         return version
 
 
-class HousingPatchIn(Schema):
+class HousingPatchIn(InputSchema):
     status: int | None = None
     sub_status: str | None = None
     occupancy: str | None = None
@@ -103,7 +104,7 @@ class HousingPatchOut(Schema):
     changed: list[str]
 
 
-class BulkUpdateIn(Schema):
+class BulkUpdateIn(InputSchema):
     filters: dict[str, Any] = {}
     ids: list[int] = []
     all: bool = False

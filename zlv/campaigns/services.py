@@ -20,6 +20,7 @@ from django.utils import timezone
 from zlv.accounts.services import system_user
 from zlv.campaigns.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Campaign, CampaignHousing
 from zlv.housing.enums import EventKind, HousingStatus
+from zlv.housing.event_payloads import owned_payload
 from zlv.housing.event_sql import EVENT_TABLE, housing_events_sql, selection_sql
 from zlv.housing.models import Housing
 from zlv.teamwork.models import Group
@@ -54,7 +55,7 @@ def _clean(title: str, description: str) -> tuple[str, str]:
 
 
 def _payload(campaign: Campaign) -> str:
-    return json.dumps({"name": campaign.title})
+    return json.dumps(owned_payload(campaign.establishment_id, name=campaign.title))
 
 
 def _lock(campaign: Campaign) -> Campaign:

@@ -26,6 +26,14 @@ def housing_documents(user, housing: Housing) -> list[Document]:
     )
 
 
+def document_for_user(user, document_id: int) -> Document:
+    """A document of the user's establishment (not deleted), else 404. One query."""
+    document = _documents_of(user).filter(pk=document_id).first()
+    if document is None:
+        raise Http404("Document introuvable.")
+    return document
+
+
 def housing_document_for_user(user, housing_id: int, document_id: int) -> tuple[Housing, Document]:
     """The dwelling (in the user's perimeter) and one of its documents (of the user's establishment,
     not deleted); 404 otherwise. Two queries."""

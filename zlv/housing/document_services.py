@@ -20,6 +20,7 @@ from zlv.housing.document_files import (
     preview_name,
 )
 from zlv.housing.enums import EventKind
+from zlv.housing.event_payloads import owned_payload
 from zlv.housing.models import Document, Event, Housing, HousingDocument
 
 # A document attached to more dwellings than this at once is refused (one row per dwelling).
@@ -102,7 +103,7 @@ def documents_upload(*, housing_ids, files, by) -> list[Document]:
             )
             events = []
             for document in documents:
-                payload = {"filename": document.filename}
+                payload = owned_payload(establishment_id, filename=document.filename)
                 events.append(_document_event(EventKind.DOCUMENT_CREATED, document, by, now, new=payload))
                 events += [
                     _document_event(
@@ -139,8 +140,8 @@ def document_rename(*, document: Document, filename: str, by) -> Document:
             Event.objects.create(
                 kind=EventKind.DOCUMENT_UPDATED,
                 document=current,
-                old={"filename": current.filename},
-                new={"filename": name},
+                old=owned_payload(current.establishment_id, filename=current.filename),
+                new=owned_payload(current.establishment_id, filename=name),
                 created_by=by,
             )
             current.filename = name
@@ -165,7 +166,7 @@ def housing_document_detach(*, housing: Housing, document: Document, by) -> None
                 kind=EventKind.HOUSING_DOCUMENT_DETACHED,
                 document=current,
                 housing=housing,
-                old={"filename": current.filename},
+                old=owned_payload(current.establishment_id, filename=current.filename),
                 created_by=by,
             )
 
@@ -181,7 +182,7 @@ def document_remove(*, document: Document, by) -> Document:
         if current.deleted_at is not None:
             return current
         now = timezone.now()
-        payload = {"filename": current.filename}
+        payload = owned_payload(current.establishment_id, filename=current.filename)
         housing_ids = HousingDocument.objects.filter(document=current).values_list("housing_id", flat=True)
         Event.objects.bulk_create(
             [

@@ -24,6 +24,7 @@ from zlv.housing.enums import (
 )
 from zlv.housing.models import Housing, HousingPrecision
 from zlv.housing.search import address_word_variants, address_words, searchable_text
+from zlv.utils.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 NULL = "null"
 
@@ -313,6 +314,7 @@ def parse_filters(params) -> HousingFilters:
     """
     values: dict = {}
     errors: dict[str, str] = {}
+    params = _text_parameters(params, errors)
     for parameter, (name, parse) in LIST_PARAMETERS.items():
         raw = _raw(params, parameter)
         if raw is None:
@@ -357,6 +359,19 @@ def parse_filters(params) -> HousingFilters:
         except ValueError:
             errors["all"] = "Valeur non reconnue pour « Sélection »."
     return HousingFilters(**values, errors=errors)
+
+
+def _text_parameters(params, errors: dict[str, str]) -> dict[str, str]:
+    """The parameters as text; one holding a control character is left out, with its error (stored
+    filters and API bodies reach here without passing the pages' middleware)."""
+    text = {}
+    for key in params:
+        value = _raw(params, key)
+        if value is not None and has_control_characters(value):
+            errors[key] = CONTROL_CHARACTERS_MESSAGE
+        else:
+            text[key] = value
+    return text
 
 
 def _raw(params, key: str) -> str | None:

@@ -17,6 +17,7 @@ from zlv.accounts.decorators import WRITE_DENIED_MESSAGE
 from zlv.accounts.models import Establishment, User
 from zlv.accounts.selectors import can_write
 from zlv.housing.enums import EventKind
+from zlv.housing.event_payloads import owned_payload
 from zlv.housing.event_sql import EVENT_COLUMNS, EVENT_TABLE, housing_events_sql, selection_sql
 from zlv.teamwork.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -78,7 +79,7 @@ def _clean_text(title: str, description: str) -> tuple[str, str]:
 
 
 def _payload(group: Group) -> str:
-    return json.dumps({"name": group.title})
+    return json.dumps(owned_payload(group.establishment_id, name=group.title))
 
 
 # ---- Groups ------------------------------------------------------------------------------------

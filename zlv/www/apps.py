@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WwwConfig(AppConfig):
     name = "zlv.www"
     verbose_name = "Interface web"
+
+    def ready(self):
+        from zlv.www.object_access import register
+
+        register()

@@ -60,9 +60,9 @@ def _uploaded_message(documents) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def housing_documents(request, housing_id: int):
     """GET: the documents (the tab with htmx, a page without); POST: upload."""
+    housing = housing_for_user(request.user, housing_id)  # 404 before 403: existence stays private
     if request.method == "POST" and not can_write(request.user):
         raise PermissionDenied(WRITE_DENIED_MESSAGE)
-    housing = housing_for_user(request.user, housing_id)
     template = PANEL_TEMPLATE if request.htmx else "records/housing_documents.html"
     if request.method != "POST":
         return render(request, template, documents_context(housing, request.user))

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import retarget, trigger_client_event
 
 from zlv.accounts.decorators import write_access_required
-from zlv.accounts.selectors import can_write, colleagues_among
+from zlv.accounts.selectors import can_write, colleagues_among, membership_of
 from zlv.housing import record_selectors, services
 from zlv.housing.enums import SUB_STATUSES, HousingStatus
+from zlv.housing.event_payloads import owning_establishment_id
 from zlv.housing.models import Housing, Note
 from zlv.housing.services import HousingUpdateError, NoteConflictError
 from zlv.www.records import presenters
@@ -59,19 +60,27 @@ def history_context(housing: Housing, user, history_filter: str = "") -> dict:
     # Documents belong to one establishment: their events stay out of the shared history.
     entries = [entry for entry in entries if not getattr(entry, "document_id", None)]
     notes = [entry for entry in entries if isinstance(entry, Note)]
-    # Campaigns belong to one establishment: their titles show only in events by its members.
-    campaign_authors = {
+    # Events recorded before the owning establishment was stored with them: their author's colleagues
+    # read the titles.
+    unattributed_authors = {
         entry.created_by_id
         for entry in entries
-        if not isinstance(entry, Note) and entry.kind in presenters.CAMPAIGN_EVENT_KINDS
+        if not isinstance(entry, Note)
+        and entry.kind in presenters.OTHER_ESTABLISHMENT_SENTENCES
+        and owning_establishment_id(entry.old, entry.new) is None
     }
+    membership = membership_of(user)
     return {
         "housing": housing,
         "history_url": reverse("housing_record", args=[housing.pk]),
         "history_target": "historique-logement",
         "history_filter": history_filter,
         "history_filters": presenters.TIMELINE_FILTERS,
-        "history": presenters.timeline(entries, colleague_ids=colleagues_among(user, campaign_authors)),
+        "history": presenters.timeline(
+            entries,
+            establishment_id=membership.establishment_id if membership else None,
+            colleague_ids=colleagues_among(user, unattributed_authors),
+        ),
         "editable_note_ids": services.note_changeable_ids(user, notes) if can_write(user) else set(),
         "can_write": can_write(user),
         "note_form": NoteForm(),

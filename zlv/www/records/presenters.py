@@ -14,6 +14,7 @@ from zlv.housing.enums import (
     OwnerRank,
     PrecisionCategory,
 )
+from zlv.housing.event_payloads import owning_establishment_id
 from zlv.housing.models import Event, Housing, HousingOwner, Note, Owner
 from zlv.housing.record_selectors import rank_order
 
@@ -21,11 +22,47 @@ NO_INFORMATION = "Pas d’information"
 SYSTEM_AUTHOR = "Zéro Logement Vacant (import LOVAC)"
 # The system account also moves a campaign's dwellings to "En attente de retour" on its sending date.
 CAMPAIGN_FLIP_AUTHOR = "Zéro Logement Vacant (envoi de campagne)"
-CAMPAIGN_EVENT_KINDS = frozenset(
+# Events naming an object of one establishment (zlv/housing/event_payloads.py): what the other
+# establishments covering the dwelling read instead of the sentence with the object's title.
+OTHER_ESTABLISHMENT_SENTENCES = {
+    EventKind.HOUSING_GROUP_ATTACHED: "a ajouté ce logement dans un groupe d’une autre structure",
+    EventKind.HOUSING_GROUP_DETACHED: "a retiré ce logement d’un groupe d’une autre structure",
+    EventKind.HOUSING_GROUP_ARCHIVED: (
+        "a archivé un groupe d’une autre structure dans lequel le logement se trouvait"
+    ),
+    EventKind.HOUSING_GROUP_REMOVED: (
+        "a supprimé un groupe d’une autre structure dans lequel le logement se trouvait"
+    ),
+    EventKind.HOUSING_CAMPAIGN_ATTACHED: "a ajouté ce logement dans une campagne d’une autre structure",
+    EventKind.HOUSING_CAMPAIGN_DETACHED: "a retiré ce logement d’une campagne d’une autre structure",
+    EventKind.HOUSING_CAMPAIGN_REMOVED: (
+        "a supprimé une campagne d’une autre structure dans laquelle le logement se trouvait"
+    ),
+    EventKind.HOUSING_DOCUMENT_ATTACHED: "a ajouté un document d’une autre structure",
+    EventKind.HOUSING_DOCUMENT_DETACHED: "a retiré un document d’une autre structure",
+    EventKind.HOUSING_DOCUMENT_REMOVED: "a supprimé un document d’une autre structure",
+    EventKind.DOCUMENT_CREATED: "a ajouté un document d’une autre structure",
+    EventKind.DOCUMENT_UPDATED: "a renommé un document d’une autre structure",
+    EventKind.DOCUMENT_REMOVED: "a supprimé un document d’une autre structure",
+}
+# Events whose payload names nothing of one establishment: every reader sees them in full. Every
+# event kind is in exactly one of the two (a test checks it, so a new kind has to choose).
+SHARED_EVENT_KINDS = frozenset(
     {
-        EventKind.HOUSING_CAMPAIGN_ATTACHED,
-        EventKind.HOUSING_CAMPAIGN_DETACHED,
-        EventKind.HOUSING_CAMPAIGN_REMOVED,
+        EventKind.HOUSING_CREATED,
+        EventKind.HOUSING_UPDATED,
+        EventKind.HOUSING_OCCUPANCY_UPDATED,
+        EventKind.HOUSING_STATUS_UPDATED,
+        EventKind.HOUSING_PRECISION_ATTACHED,
+        EventKind.HOUSING_PRECISION_DETACHED,
+        EventKind.HOUSING_OWNER_ATTACHED,
+        EventKind.HOUSING_OWNER_UPDATED,
+        EventKind.HOUSING_OWNER_DETACHED,
+        EventKind.HOUSING_LOVAC_REFRESHED,
+        # The referent is named on purpose: it tells the others whom to call (with the structure).
+        EventKind.HOUSING_REFERENT_UPDATED,
+        EventKind.OWNER_CREATED,
+        EventKind.OWNER_UPDATED,
     }
 )
 
@@ -255,11 +292,16 @@ def author_name(user) -> str:
     return SYSTEM_AUTHOR if user.is_system else user.full_name
 
 
-def timeline(entries: list[Note | Event], *, colleague_ids=frozenset()) -> list[TimelineEntry]:
-    """Notes and events as timeline entries. Campaigns belong to one establishment: their titles
-    show only in events by `colleague_ids` (members of the reader's establishment)."""
+def timeline(
+    entries: list[Note | Event], *, establishment_id: int | None, colleague_ids=frozenset()
+) -> list[TimelineEntry]:
+    """Notes and events as timeline entries, read by a member of `establishment_id`. The title of an
+    object of one establishment shows only to that establishment (to the author's colleagues,
+    `colleague_ids`, for events recorded before the establishment was stored with them)."""
     return [
-        _note_entry(entry) if isinstance(entry, Note) else _event_entry(entry, colleague_ids)
+        _note_entry(entry)
+        if isinstance(entry, Note)
+        else _event_entry(entry, establishment_id=establishment_id, colleague_ids=colleague_ids)
         for entry in entries
     ]
 
@@ -276,11 +318,21 @@ def _note_entry(note: Note) -> TimelineEntry:
     )
 
 
-def _event_entry(event: Event, colleague_ids=frozenset()) -> TimelineEntry:
+def names_hidden_from(event: Event, *, establishment_id: int | None, colleague_ids=frozenset()) -> bool:
+    """Whether the event names an object of an establishment other than the reader's."""
+    if event.kind not in OTHER_ESTABLISHMENT_SENTENCES:
+        return False
+    owner = owning_establishment_id(event.old, event.new)
+    if owner is None:
+        return event.created_by_id not in colleague_ids
+    return owner != establishment_id
+
+
+def _event_entry(event: Event, *, establishment_id: int | None, colleague_ids=frozenset()) -> TimelineEntry:
     old, new = event.old or {}, event.new or {}
     author = author_name(event.created_by)
-    if event.kind in CAMPAIGN_EVENT_KINDS and event.created_by_id not in colleague_ids:
-        sentence, details = describe_other_campaign_event(event.kind)
+    if names_hidden_from(event, establishment_id=establishment_id, colleague_ids=colleague_ids):
+        sentence, details = OTHER_ESTABLISHMENT_SENTENCES[event.kind], []
     else:
         sentence, details = describe_event(event.kind, old, new)
     if event.created_by.is_system and is_campaign_flip(event.kind, new):
@@ -299,16 +351,6 @@ def _event_entry(event: Event, colleague_ids=frozenset()) -> TimelineEntry:
 def is_campaign_flip(kind: str, new: dict) -> bool:
     """The automatic move to "En attente de retour" (the LOVAC import never sets that status)."""
     return kind == EventKind.HOUSING_STATUS_UPDATED and new.get("status") == HousingStatus.WAITING.label
-
-
-def describe_other_campaign_event(kind: str) -> tuple[str, list[str]]:
-    """A campaign event of another establishment: what happened, without its campaign's title."""
-    match kind:
-        case EventKind.HOUSING_CAMPAIGN_ATTACHED:
-            return "a ajouté ce logement dans une campagne d’une autre structure", []
-        case EventKind.HOUSING_CAMPAIGN_DETACHED:
-            return "a retiré ce logement d’une campagne d’une autre structure", []
-    return "a supprimé une campagne d’une autre structure dans laquelle le logement se trouvait", []
 
 
 def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:

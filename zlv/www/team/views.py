@@ -44,20 +44,20 @@ TEAM_WRITE_DENIED_MESSAGE = "Seuls les administrateurs de la structure peuvent g
 team_admin_required = establishment_admin_required(TEAM_WRITE_DENIED_MESSAGE)
 
 
-def _member_or_404(request, membership_id: int) -> Membership:
+def member_or_404(user, membership_id: int) -> Membership:
     """A membership of the active establishment; any other establishment's is a 404."""
     return get_object_or_404(
         Membership.objects.select_related("user", "establishment"),
         pk=membership_id,
-        establishment_id=request.user.active_establishment_id,
+        establishment_id=user.active_establishment_id,
     )
 
 
-def _pending_invitation_or_404(request, invitation_id: int) -> Invitation:
+def pending_invitation_or_404(user, invitation_id: int) -> Invitation:
     return get_object_or_404(
         Invitation.objects.pending().select_related("establishment"),
         pk=invitation_id,
-        establishment_id=request.user.active_establishment_id,
+        establishment_id=user.active_establishment_id,
     )
 
 
@@ -136,7 +136,7 @@ def _demo_mail_notice(request):
 @require_POST
 @team_admin_required
 def member_role(request, membership_id: int):
-    membership = _member_or_404(request, membership_id)
+    membership = member_or_404(request.user, membership_id)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez un rôle dans la liste.")
@@ -154,7 +154,7 @@ def member_role(request, membership_id: int):
 @team_admin_required
 def member_remove_confirm(request, membership_id: int):
     """GET asks for confirmation; POST removes the member from the establishment."""
-    membership = _member_or_404(request, membership_id)
+    membership = member_or_404(request.user, membership_id)
     is_self = membership.user_id == request.user.pk
     if request.method == "POST":
         try:
@@ -175,7 +175,7 @@ def member_remove_confirm(request, membership_id: int):
 @require_POST
 @team_admin_required
 def invitation_resend_view(request, invitation_id: int):
-    invitation = _pending_invitation_or_404(request, invitation_id)
+    invitation = pending_invitation_or_404(request.user, invitation_id)
     try:
         invitation = invitation_resend(
             invitation=invitation, by=request.user, site_url=request.build_absolute_uri("/")
@@ -191,7 +191,7 @@ def invitation_resend_view(request, invitation_id: int):
 @require_POST
 @team_admin_required
 def invitation_revoke_view(request, invitation_id: int):
-    invitation = _pending_invitation_or_404(request, invitation_id)
+    invitation = pending_invitation_or_404(request.user, invitation_id)
     try:
         invitation_revoke(invitation=invitation, by=request.user)
     except ValidationError as error:
