@@ -40,3 +40,7 @@ def test_template_filters_say_the_same():
 
     assert template.render(Context({"n": 0})) == "0|0 logement trouvé"
     assert template.render(Context({"n": 1310})) == "1\u202f310|1\u202f310 logements trouvés"
+
+
+def test_number_filter_writes_nothing_for_a_missing_value():
+    assert Template("{% load zlv_format %}[{{ n|number }}]").render(Context({"n": None})) == "[]"

@@ -19,7 +19,8 @@ def _forms(forms: str) -> tuple[str, str]:
 
 @register.filter(name="number")
 def number_filter(value) -> str:
-    return format_number(value)
+    """Nothing for a missing value, as Django's own filters do, rather than a server error."""
+    return "" if value in (None, "") else format_number(value)
 
 
 @register.filter(name="plural")
