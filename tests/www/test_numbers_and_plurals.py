@@ -118,3 +118,13 @@ def test_numbers_and_plurals_go_through_the_one_helper():
         if grouping.search(line)
     ]
     assert not found
+
+
+def test_export_page_writes_the_background_threshold_in_french(client, agent, monkeypatch):
+    from zlv.teamwork import exports
+
+    monkeypatch.setattr(exports, "XLSX_SYNC_LIMIT", 1200)
+    Housing.objects.bulk_create([HousingFactory.build(geo_code="59178") for _ in range(1201)])
+    client.force_login(agent)
+
+    assert "Au-delà de 1\u202f200 logements, le fichier Excel" in text_of(client.get("/exports/logements"))

@@ -20,7 +20,6 @@ from zlv.housing.filters import parse_filters
 from zlv.teamwork import export_jobs, exports
 from zlv.teamwork.enums import ExportFormat, ExportPurpose, ExportStatus
 from zlv.teamwork.selectors import check_selected_ids, export_job_for_user, group_for_user
-from zlv.utils.numbers import format_number
 from zlv.www.teamwork.selection import count_label, list_url
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -91,7 +90,7 @@ def _export_page(request, group_id: int | None):
         "exclusions_sentence": summary.exclusions.sentence() if summary else "",
         "urls": _urls(request, group_id),
         "background": bool(summary and summary.total > exports.XLSX_SYNC_LIMIT),
-        "sync_limit": format_number(exports.XLSX_SYNC_LIMIT),
+        "sync_limit": exports.XLSX_SYNC_LIMIT,
         "back_url": reverse("group_detail", args=[group.pk]) if group else list_url(request.GET),
         "back_label": "Retour au groupe" if group else "Retour au parc de logements",
         "mailing_selected": _purpose(request) == ExportPurpose.MAILING,
