@@ -377,4 +377,6 @@ def test_bulk_progress_polls_while_running(client, agent):
     response = client.get(f"/parc-de-logements/edition-groupee/{job.pk}")
     html = response.content.decode()
     assert 'hx-trigger="every 2s"' in html
-    assert "2000 logements modifiés sur 5000 (40 %)" in text_of(response)
+    assert "2 000 logements modifiés sur 5 000 (40 %)" in text_of(
+        response
+    )  # text_of turns every space into " "

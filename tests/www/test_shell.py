@@ -27,13 +27,11 @@ def test_layout_shows_header_navigation_feedback_and_footer(client, agent, setti
     nav = html[html.index('id="navigation-principale"') :]
     for label, url in [
         ("Parc de logements", "/parc-de-logements"),
+        ("Groupes", "/groupes"),
         ("Campagnes", "/campagnes"),
-        ("Parc vacant de votre territoire", "/analyses/parc-vacant"),
-        ("Vos suivis et campagnes", "/analyses/lutte"),
-        ("Ressources", "/ressources"),
+        ("Périmètres", "/perimetres"),
     ]:
         assert f'href="{url}"' in nav and label in nav
-    assert "Analyses" in nav
     assert re.search(r'href="/parc-de-logements"\s+target="_self"\s+aria-current="page"', nav)
     assert (
         '<a class="fr-btn fr-icon-feedback-line" href="https://avis.example.test/zlv">Je donne mon avis</a>'
@@ -61,30 +59,31 @@ def test_user_without_establishment_sees_an_explanation(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("url", "title"),
-    [
-        ("/analyses/parc-vacant", "Parc vacant de votre territoire"),
-        ("/analyses/lutte", "Vos suivis et campagnes"),
-        ("/ressources", "Ressources"),
-    ],
-)
-def test_sections_still_to_build_say_coming_soon(client, agent, url, title):
+def test_every_navigation_entry_leads_to_a_working_page(client, agent):
+    """No dead end: an entry that only announced a section "coming soon" has no place in the menu."""
     client.force_login(agent)
+    html = client.get("/parc-de-logements").content.decode()
+    nav = html[
+        html.index('id="navigation-principale"') : html.index(
+            "</nav>", html.index('id="navigation-principale"')
+        )
+    ]
 
-    response = client.get(url)
+    urls = re.findall(r'href="([^"]+)"', nav)
 
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Bientôt disponible" in html
-    assert f"<h1>{title}</h1>" in html
+    assert len(urls) == nav.count("<li")  # every entry is a link, no sub-menu left without one
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Bientôt disponible" not in response.content.decode(), url
 
 
 @pytest.mark.django_db
-def test_analyses_redirects_to_its_first_page(client, agent):
+@pytest.mark.parametrize("url", ["/analyses", "/analyses/parc-vacant", "/analyses/lutte", "/ressources"])
+def test_placeholder_sections_are_gone(client, agent, url):
     client.force_login(agent)
 
-    assert client.get("/analyses")["Location"] == "/analyses/parc-vacant"
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.django_db

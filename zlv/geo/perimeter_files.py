@@ -19,6 +19,8 @@ import shapely
 from django.core.exceptions import ValidationError
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from zlv.utils.numbers import format_number
+
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_FEATURES = 10_000
 # Guard against zip bombs: a shapefile compresses about 3:1, rarely more than 10:1.
@@ -320,7 +322,7 @@ def _cpg_encoding(cpg: bytes | None) -> str:
 def _check_feature_count(count: int) -> None:
     if count > MAX_FEATURES:
         raise ValidationError(
-            TOO_MANY_FEATURES_MESSAGE.format(count=f"{count:_}".replace("_", "\u202f")),
+            TOO_MANY_FEATURES_MESSAGE.format(count=format_number(count)),
             code="too_many_features",
         )
 

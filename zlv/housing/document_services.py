@@ -22,6 +22,7 @@ from zlv.housing.document_files import (
 from zlv.housing.enums import EventKind
 from zlv.housing.event_payloads import owned_payload
 from zlv.housing.models import Document, Event, Housing, HousingDocument
+from zlv.utils.numbers import format_number
 
 # A document attached to more dwellings than this at once is refused (one row per dwelling).
 DOCUMENT_BULK_LIMIT = 10_000
@@ -70,9 +71,8 @@ def documents_upload(*, housing_ids, files, by) -> list[Document]:
         raise ValidationError("Aucun logement ne correspond à la sélection.", code="selection")
     if len(housing_ids) > DOCUMENT_BULK_LIMIT:
         raise ValidationError(
-            f"Un document peut être ajouté à au plus {DOCUMENT_BULK_LIMIT:,} logements à la fois.".replace(
-                ",", "\u202f"
-            ),
+            f"Un document peut être ajouté à au plus {format_number(DOCUMENT_BULK_LIMIT)} logements "
+            "à la fois.",
             code="selection",
         )
     checked_files = documents_check(files)

@@ -32,6 +32,7 @@ from zlv.housing.models import HousingPrecision, Precision, mailing_address_labe
 from zlv.housing.selectors import filtered_housing
 from zlv.teamwork.enums import ExportPurpose
 from zlv.teamwork.models import Group, GroupHousing, HousingReferent
+from zlv.utils.numbers import count_phrase, plural
 
 # Above this many dwellings an XLSX export is written by the task worker, with a progress page.
 XLSX_SYNC_LIMIT = 5000
@@ -175,13 +176,12 @@ class Exclusions:
                 f"{_count(self.do_not_contact)} dont le destinataire principal "
                 "a demandé à ne pas être contacté"
             )
-        subject = f"{_count(self.total)} exclu{'s' if self.total > 1 else ''} de cet export pour courrier"
+        subject = f"{_count(self.total)} {plural(self.total, 'exclu', 'exclus')} de cet export pour courrier"
         return f"{subject} : {', '.join(parts)}."
 
 
 def _count(number: int) -> str:
-    formatted = f"{number:,}".replace(",", "\u202f")
-    return f"{formatted} logement{'s' if number > 1 else ''}"
+    return count_phrase(number, "logement", "logements")
 
 
 @dataclasses.dataclass

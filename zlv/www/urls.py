@@ -1,5 +1,4 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from zlv.www import health
 from zlv.www.accounts import views as accounts_views
@@ -53,20 +52,6 @@ urlpatterns = [
     path("", include("zlv.www.teamwork.urls")),  # groupes, groupes/<id>…, parc-de-logements/referent
     path("", include("zlv.www.exports.urls")),  # exports/logements.csv, exports/<id>, groupes/<id>/export…
     path("", include("zlv.www.campaigns.urls")),  # campagnes, campagnes/<id>…, groupes/<id>/campagne
-    path("analyses", RedirectView.as_view(pattern_name="analyses_vacancy"), name="analyses"),
-    path(
-        "analyses/parc-vacant",
-        pages_views.coming_soon,
-        {"title": "Parc vacant de votre territoire"},
-        name="analyses_vacancy",
-    ),
-    path(
-        "analyses/lutte",
-        pages_views.coming_soon,
-        {"title": "Vos suivis et campagnes"},
-        name="analyses_follow_up",
-    ),
-    path("ressources", pages_views.coming_soon, {"title": "Ressources"}, name="resources"),
     # Footer (public)
     path("accessibilite", pages_views.accessibility, name="accessibility"),
     path("mentions-legales", pages_views.legal_notice, name="legal_notice"),

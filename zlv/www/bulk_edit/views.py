@@ -21,6 +21,7 @@ from zlv.housing.models import BulkUpdateJob, BulkUpdateJobStatus
 from zlv.housing.services import HousingUpdateError
 from zlv.utils.jobs import STUCK_AFTER_LABEL
 from zlv.www.records.forms import BulkEditForm, precision_catalogue, precision_sections
+from zlv.www.teamwork.selection import count_label
 
 SELECTION_PARAMETERS = ("housingIds", "all")
 FORM_FIELDS = ("occupancy", "occupancy_intended", "status", "sub_status", "note")
@@ -38,10 +39,6 @@ def _list_url(query) -> str:
         (key, value) for key in query for value in query.getlist(key) if key not in SELECTION_PARAMETERS
     ]
     return reverse("housing_list") + (f"?{urlencode(params)}" if params else "")
-
-
-def _count_label(count: int) -> str:
-    return "1 logement" if count == 1 else f"{count} logements"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -66,7 +63,7 @@ def housing_bulk_edit(request):
         )
     context["selection_errors"] = []
     context["count"] = count
-    context["count_label"] = _count_label(count)
+    context["count_label"] = count_label(count)
     context["background"] = count > services.BULK_SYNC_LIMIT
     if request.method != "POST":
         return render(request, "bulk_edit/bulk_edit.html", {**context, **_form_context(form, catalogue)})
@@ -83,7 +80,7 @@ def housing_bulk_edit(request):
                 form.add_error(name if name in form.fields else None, message)
         else:
             if request.POST.get("step") != "confirm":
-                context.update(count=count, count_label=_count_label(count))
+                context.update(count=count, count_label=count_label(count))
                 return render(
                     request,
                     "bulk_edit/bulk_edit_confirm.html",
@@ -217,7 +214,7 @@ def documents_success_message(documents, count: int) -> str:
         if len(documents) == 1
         else f"{len(documents)} documents ont bien été ajoutés"
     )
-    return f"{subject} à {_count_label(count)}."
+    return f"{subject} à {count_label(count)}."
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -233,7 +230,7 @@ def housing_bulk_documents(request):
         return render(
             request, "bulk_edit/bulk_documents.html", {**context, **_documents_form_context(request)}
         )
-    context.update(count=len(housing_ids), count_label=_count_label(len(housing_ids)))
+    context.update(count=len(housing_ids), count_label=count_label(len(housing_ids)))
     if request.method != "POST":
         return render(
             request, "bulk_edit/bulk_documents.html", {**context, **_documents_form_context(request)}

@@ -28,8 +28,9 @@ from zlv.campaigns.selectors import (
 from zlv.housing.models import Owner
 from zlv.housing.selectors import with_primary_owner
 from zlv.teamwork.selectors import group_counts, group_for_user, groups_of
+from zlv.utils.numbers import format_number, plural
 from zlv.www.campaigns.forms import CampaignForm, housing_ids
-from zlv.www.housing_list.filter_ui import STATUS_BADGES, format_number
+from zlv.www.housing_list.filter_ui import STATUS_BADGES
 from zlv.www.teamwork.pagination import page_of
 from zlv.www.teamwork.selection import count_label, created_label, owners_label
 
@@ -128,11 +129,11 @@ def campaign_list(request):
             {
                 "campaign": row["campaign"],
                 "created": date_format(timezone.localtime(row["campaign"].created_at), "d/m/Y"),
-                "housing": row["stats"].housing,
-                "owners": row["stats"].owners,
+                "housing": format_number(row["stats"].housing),
+                "owners": format_number(row["stats"].owners),
                 "sent": _sent_label(row["campaign"]),
                 "planned": _planned_label(row["campaign"]),
-                "returns": row["stats"].returns if row["stats"].sent else "—",
+                "returns": format_number(row["stats"].returns) if row["stats"].sent else "—",
                 "rate": _rate_label(row["stats"]),
             }
             for row in rows
@@ -324,7 +325,7 @@ def campaign_remove_housing(request, campaign_id: int):
         else:
             if removed:
                 messages.success(
-                    request, f"{count_label(removed)} retiré{'s' if removed > 1 else ''} de la campagne."
+                    request, f"{count_label(removed)} {plural(removed, 'retiré', 'retirés')} de la campagne."
                 )
             else:
                 messages.info(request, "Aucun logement retiré : ils n’étaient plus dans la campagne.")

@@ -91,7 +91,7 @@ def _export_page(request, group_id: int | None):
         "exclusions_sentence": summary.exclusions.sentence() if summary else "",
         "urls": _urls(request, group_id),
         "background": bool(summary and summary.total > exports.XLSX_SYNC_LIMIT),
-        "sync_limit": f"{exports.XLSX_SYNC_LIMIT:,}".replace(",", "\u202f"),
+        "sync_limit": exports.XLSX_SYNC_LIMIT,
         "back_url": reverse("group_detail", args=[group.pk]) if group else list_url(request.GET),
         "back_label": "Retour au groupe" if group else "Retour au parc de logements",
         "mailing_selected": _purpose(request) == ExportPurpose.MAILING,

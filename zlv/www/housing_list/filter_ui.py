@@ -23,6 +23,7 @@ from zlv.housing.enums import (
 )
 from zlv.housing.filters import LIST_PARAMETERS, NULL, PARAMETER_LABELS, HousingFilters
 from zlv.housing.list_selectors import LOVAC_TAG, latest_lovac_tag
+from zlv.utils.numbers import count_phrase, plural
 from zlv.www.records.presenters import PRECISION_GROUPS
 
 NO_INFORMATION = "Pas d’information"
@@ -517,15 +518,6 @@ def hidden_parameters(filters: HousingFilters) -> list[tuple[str, str]]:
     return [(key, value) for key, value in filter_query(filters) if key not in ignored]
 
 
-def format_number(number: int) -> str:
-    """French grouping with a narrow no-break space: 12 345."""
-    return f"{number:,}".replace(",", "\u202f")
-
-
-def count_phrase(number: int, singular: str, plural: str) -> str:
-    return f"{format_number(number)} {singular if number < 2 else plural}"
-
-
 def count_sentence(*, housing: int, owners: int, total: int | None) -> str:
     """ "N logements (M propriétaires) filtrés sur un total de T logements"; without T on status tabs."""
     sentence = (
@@ -535,6 +527,6 @@ def count_sentence(*, housing: int, owners: int, total: int | None) -> str:
     if total is None:
         return sentence
     return (
-        f"{sentence} {'filtré' if housing < 2 else 'filtrés'} sur un total de "
+        f"{sentence} {plural(housing, 'filtré', 'filtrés')} sur un total de "
         f"{count_phrase(total, 'logement', 'logements')}"
     )

@@ -35,6 +35,7 @@ from zlv.housing.selectors import (
     housing_counts,
     housing_page,
 )
+from zlv.utils.numbers import format_number
 from zlv.www.housing_list import filter_ui
 from zlv.www.records.forms import precision_catalogue
 
@@ -88,7 +89,7 @@ def housing_list(request):
                 housing=shown["housing"], owners=shown["owners"], total=total
             ),
             "matching_count": shown["housing"],
-            "matching_count_label": filter_ui.format_number(shown["housing"]),
+            "matching_count_label": format_number(shown["housing"]),
         }
         return render(request, "housing_list/housing_list.html#counts_swap", context)
 
@@ -126,7 +127,7 @@ def housing_list(request):
         "matching_count": shown["housing"],
         "can_write": can_write(request.user),
         "communes_url": reverse("housing_list_communes", args=[establishment.pk]),
-        "matching_count_label": filter_ui.format_number(shown["housing"]),
+        "matching_count_label": format_number(shown["housing"]),
         # The selection belongs to one set of filters (sorting and paging keep it).
         "selection_key": filter_query_string,
         "status_badges": [
@@ -140,7 +141,7 @@ def housing_list(request):
         context["counts_url"] = canonical
     else:
         context["map_filters"] = filter_query_string
-        context["map_max_points"] = filter_ui.format_number(MAP_MAX_POINTS)
+        context["map_max_points"] = format_number(MAP_MAX_POINTS)
         context["map_config"] = {
             "styleUrl": settings.MAP_STYLE_URL,
             "outlineUrl": reverse("housing_list_outline", args=[establishment.pk]),
@@ -195,7 +196,7 @@ def _tabs(base, filters, view, counts) -> list[dict]:
         {
             "id": "tab-all",
             "label": "Tous",
-            "count": filter_ui.format_number(counts["housing"]),
+            "count": format_number(counts["housing"]),
             "url": filter_ui.page_url(base, filters, view, status=None),
             "current": filters.status is None,
         }
@@ -205,7 +206,7 @@ def _tabs(base, filters, view, counts) -> list[dict]:
             {
                 "id": f"tab-{status.value}",
                 "label": filter_ui.STATUS_BADGES[status][0],
-                "count": filter_ui.format_number(counts["by_status"][status.value]),
+                "count": format_number(counts["by_status"][status.value]),
                 "url": filter_ui.page_url(base, filters, view, status=status.value),
                 "current": filters.status == status.value,
             }

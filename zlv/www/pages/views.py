@@ -1,4 +1,4 @@
-"""Simple pages: landing redirect, legal pages, and placeholders for sections still to build."""
+"""Simple pages: landing redirect and legal pages."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
@@ -11,11 +11,6 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("housing_list")
     return redirect("sign_in")
-
-
-@require_safe
-def coming_soon(request, *, title: str):
-    return render(request, "pages/coming_soon.html", {"title": title})
 
 
 @require_safe

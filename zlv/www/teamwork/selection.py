@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from zlv.www.housing_list.filter_ui import format_number
+from zlv.utils.numbers import count_phrase
 
 SELECTION_PARAMETERS = ("housingIds", "all")
 
@@ -21,11 +21,11 @@ def list_url(query) -> str:
 
 
 def count_label(count: int) -> str:
-    return f"{format_number(count)} logement{'s' if count > 1 else ''}"
+    return count_phrase(count, "logement", "logements")
 
 
 def owners_label(count: int) -> str:
-    return f"{format_number(count)} propriétaire{'s' if count > 1 else ''}"
+    return count_phrase(count, "propriétaire", "propriétaires")
 
 
 def created_label(item, *, feminine: bool = False) -> str:

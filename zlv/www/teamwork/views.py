@@ -24,6 +24,7 @@ from zlv.teamwork.selectors import (
     referent_candidates,
     selected_housing,
 )
+from zlv.utils.numbers import plural
 from zlv.www.housing_list.filter_ui import STATUS_BADGES
 from zlv.www.teamwork.forms import GroupChoiceForm, GroupForm, ReferentForm
 from zlv.www.teamwork.pagination import page_of
@@ -155,7 +156,9 @@ def group_remove_housing(request, group_id: int):
         messages.error(request, " ".join(error.errors.values()))
     else:
         if removed:
-            messages.success(request, f"{count_label(removed)} retiré{'s' if removed > 1 else ''} du groupe.")
+            messages.success(
+                request, f"{count_label(removed)} {plural(removed, 'retiré', 'retirés')} du groupe."
+            )
         else:
             messages.info(request, "Aucun logement retiré : ils n’étaient plus dans le groupe.")
     return redirect("group_detail", group_id=group.pk)
@@ -229,9 +232,11 @@ def group_add(request):
             form.add_service_errors(error.errors)
         else:
             already = context["count"] - added
-            message = f"{count_label(added)} ajouté{'s' if added > 1 else ''} au groupe « {group.title} »."
+            message = (
+                f"{count_label(added)} {plural(added, 'ajouté', 'ajoutés')} au groupe « {group.title} »."
+            )
             if already > 0:
-                message += f" {count_label(already)} y figurai{'en' if already > 1 else ''}t déjà."
+                message += f" {count_label(already)} y {plural(already, 'figurait', 'figuraient')} déjà."
             messages.success(request, message)
             return redirect("group_detail", group_id=group.pk)
     return render(request, "teamwork/group_add.html", context, status=422 if form.is_bound else 200)

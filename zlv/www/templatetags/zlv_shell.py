@@ -1,6 +1,6 @@
 """The page shell: header with main navigation, account menu and establishment switcher."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
@@ -14,37 +14,23 @@ register = template.Library()
 
 @dataclass(frozen=True)
 class NavigationItem:
-    key: str
     label: str
-    url_name: str = ""
-    children: tuple["NavigationItem", ...] = field(default=())
+    url_name: str
 
 
+# Only sections that work: an entry joins the menu with its capability, never before it.
 NAVIGATION = (
-    NavigationItem("parc", "Parc de logements", "housing_list"),
-    NavigationItem("groupes", "Groupes", "group_list"),
-    NavigationItem("campagnes", "Campagnes", "campaigns"),
-    NavigationItem(
-        "analyses",
-        "Analyses",
-        children=(
-            NavigationItem("analyses-parc-vacant", "Parc vacant de votre territoire", "analyses_vacancy"),
-            NavigationItem("analyses-lutte", "Vos suivis et campagnes", "analyses_follow_up"),
-        ),
-    ),
-    NavigationItem("ressources", "Ressources", "resources"),
-    NavigationItem("perimetres", "Périmètres", "perimeter_list"),
+    NavigationItem("Parc de logements", "housing_list"),
+    NavigationItem("Groupes", "group_list"),
+    NavigationItem("Campagnes", "campaigns"),
+    NavigationItem("Périmètres", "perimeter_list"),
 )
 
 
 def _navigation_for(path: str) -> list[dict]:
     def entry(item: NavigationItem) -> dict:
-        children = [entry(child) for child in item.children]
-        url = reverse(item.url_name) if item.url_name else ""
-        current = any(child["current"] for child in children) or bool(
-            url and (path == url or path.startswith(url + "/"))
-        )
-        return {"key": item.key, "label": item.label, "url": url, "current": current, "children": children}
+        url = reverse(item.url_name)
+        return {"label": item.label, "url": url, "current": path == url or path.startswith(url + "/")}
 
     return [entry(item) for item in NAVIGATION]
 
