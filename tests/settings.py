@@ -9,3 +9,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-signing-key-never-used-outside-the-suite")
 
 from config.settings import *  # noqa: E402, F403
+
+# Hashing a password the production way costs about 0.3 s, and the suite creates thousands of
+# accounts: tests use a cheap hasher (passwords here protect nothing).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
