@@ -54,6 +54,7 @@ TEMP_TABLES = [
     "lovac_rights",
     "lovac_touched_housing",
     "lovac_changed_owners",
+    "lovac_link_plan",
 ]
 
 STAGING_HOUSING_COLUMNS = {
@@ -169,9 +170,9 @@ class MergeCounts:
     housing_exited: int = 0
     owners_created: int = 0
     owners_updated: int = 0
-    owners_attached: int = 0
-    owners_detached: int = 0
-    owners_rank_updated: int = 0
+    owner_links_attached: int = 0
+    owner_links_detached: int = 0
+    owner_links_updated: int = 0
     housing_moved: int = 0
 
 
@@ -567,121 +568,21 @@ def merge(
             """
         )
 
-    # ---- 7. Rights: source owners become the active ranks --------------------------------------
+    # ---- 7. Rights: the file's changes since the last import, over the agents' edits ----------
     progress("droits de propriété")
     with bulk_load(cursor, LINK, scalar("SELECT count(*) FROM lovac_rights WHERE is_new")):
         run(
             f"""
-            INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
-                                locprop_source, start_date, end_date)
-            SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, now(), NULL
+            INSERT INTO {LINK} (housing_id, owner_id, rank, source_rank, idprocpte, idprodroit,
+                                property_right, locprop_source, start_date, end_date)
+            SELECT housing_id, owner_id, rank, rank, idprocpte, idprodroit, property_right, locprop,
+                   now(), NULL
               FROM lovac_rights
              WHERE is_new
              ORDER BY housing_id
             """
         )
-    run(
-        """
-        CREATE TEMP TABLE lovac_l AS
-        SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, full_name
-          FROM lovac_rights
-         WHERE NOT is_new
-        """
-    )
-    # Existing dwellings whose rights change below: their copies are refreshed at the end.
-    run("CREATE TEMP TABLE lovac_touched_housing (housing_id bigint)")
-    run("CREATE INDEX ON lovac_l (housing_id, owner_id)")
-    run("ANALYZE lovac_l")
-    run(
-        f"""
-        CREATE TEMP TABLE lovac_cur AS
-        SELECT ho.id, ho.housing_id, ho.owner_id, ho.rank, ho.idprocpte, ho.idprodroit, ho.property_right,
-               ho.locprop_source, ho.end_date, o.full_name
-          FROM {LINK} ho
-          JOIN {OWNER} o ON o.id = ho.owner_id
-         WHERE ho.housing_id IN (SELECT housing_id FROM lovac_l)
-        """
-    )
-    run("ANALYZE lovac_cur")
-    link_event = "jsonb_build_object('name', {name}, 'rank', {rank})"
-    counts.owners_detached = scalar(
-        f"""
-        WITH departed AS (
-            UPDATE {LINK} ho SET rank = 0, end_date = now()
-              FROM lovac_cur c
-             WHERE ho.id = c.id AND c.rank >= 1
-               AND NOT EXISTS (SELECT 1 FROM lovac_l l
-                                WHERE l.housing_id = c.housing_id AND l.owner_id = c.owner_id)
-            RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, c.full_name
-        ), events AS (
-            INSERT INTO {EVENT} {EVENT_COLUMNS}
-            SELECT 'housing:owner-detached', housing_id, owner_id,
-                   {link_event.format(name="full_name", rank="old_rank")},
-                   {link_event.format(name="full_name", rank="0")}, now(), %(author)s, %(run)s
-              FROM departed
-        ), remember AS (
-            INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM departed
-        ), remember_housing AS (
-            INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM departed
-        )
-        SELECT count(*) FROM departed
-        """
-    )
-    # Existing rights of owners still in the file. Owners a user marked incorrect (-1) or
-    # deceased (-3) keep that state. Two passes so that the single primary owner rule holds.
-    changed_rights = """
-        FROM lovac_cur c JOIN lovac_l l ON l.housing_id = c.housing_id AND l.owner_id = c.owner_id
-        WHERE ho.id = c.id AND c.rank NOT IN (-1, -3)
-          AND (c.rank, c.idprocpte, c.idprodroit, c.property_right, c.locprop_source, c.end_date)
-              IS DISTINCT FROM (l.rank, l.idprocpte, l.idprodroit, l.property_right, l.locprop, NULL)
-    """
-    for target in ("l.rank <> 1", "l.rank = 1"):
-        counts.owners_rank_updated += scalar(
-            f"""
-            WITH updated AS (
-                UPDATE {LINK} ho
-                   SET rank = l.rank, idprocpte = l.idprocpte, idprodroit = l.idprodroit,
-                       property_right = l.property_right, locprop_source = l.locprop, end_date = NULL
-                {changed_rights} AND {target}
-                RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, l.rank AS new_rank, c.full_name
-            ), events AS (
-                INSERT INTO {EVENT} {EVENT_COLUMNS}
-                SELECT 'housing:owner-updated', housing_id, owner_id,
-                       {link_event.format(name="full_name", rank="old_rank")},
-                       {link_event.format(name="full_name", rank="new_rank")}, now(), %(author)s, %(run)s
-                  FROM updated WHERE old_rank <> new_rank
-            ), remember_housing AS (
-                INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM updated
-            ), remember AS (
-                INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM updated
-            )
-            SELECT count(*) FILTER (WHERE old_rank <> new_rank) FROM updated
-            """  # noqa: S608
-        )
-    counts.owners_attached = scalar(
-        f"""
-        WITH attached AS (
-            INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
-                                locprop_source, start_date, end_date)
-            SELECT l.housing_id, l.owner_id, l.rank, l.idprocpte, l.idprodroit, l.property_right, l.locprop,
-                   now(), NULL
-              FROM lovac_l l
-             WHERE NOT EXISTS (SELECT 1 FROM lovac_cur c
-                                WHERE c.housing_id = l.housing_id AND c.owner_id = l.owner_id)
-            RETURNING housing_id, owner_id, rank
-        ), events AS (
-            INSERT INTO {EVENT} {EVENT_COLUMNS}
-            SELECT 'housing:owner-attached', a.housing_id, a.owner_id, NULL,
-                   {link_event.format(name="o.full_name", rank="a.rank")}, now(), %(author)s, %(run)s
-              FROM attached a JOIN {OWNER} o ON o.id = a.owner_id
-        ), remember_housing AS (
-            INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM attached
-        ), remember AS (
-            INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM attached
-        )
-        SELECT count(*) FROM attached
-        """
-    )
+    _merge_rights(run, scalar, counts)
 
     # ---- 8. Multi-owner flag of every owner whose rights may have changed ----------------------
     progress("multi-propriétaires")
@@ -725,6 +626,190 @@ def merge(
     )
     cursor.execute("SET LOCAL session_replication_role = origin")
     return counts
+
+
+# Ranks only an agent sets (incorrect, awaiting, deceased): no file overrides them.
+AGENT_VERDICT_RANKS = (-1, -2, -3)
+# Fiscal fields of a right, refreshed from the file: (plan column, link column, event key).
+RIGHT_FISCAL_FIELDS = [
+    ("idprocpte", "idprocpte", "ownerAccount"),
+    ("idprodroit", "idprodroit", "rightId"),
+    ("property_right", "property_right", "propertyRight"),
+    ("locprop", "locprop_source", "ownerLocation"),
+]
+
+
+def _merge_rights(run, scalar, counts: MergeCounts) -> None:
+    """Merge the file's rights of existing dwellings as a three-way merge (docs/import-lovac.md).
+
+    Base: what the previous file said (`source_rank`); theirs: this file; ours: the current ranks,
+    which agents edit. A right changes only where this file differs from the previous one, and
+    never from a verdict of an agent (incorrect, awaiting, deceased); rights entered by hand keep
+    their rank. Then one primary owner per dwelling, as the owner services keep it: a primary
+    owner brought by the file makes the current one secondary, and a dwelling left without one
+    promotes its next current owner. Every visible change gets an event and is counted.
+    """
+    run(
+        """
+        CREATE TEMP TABLE lovac_l AS
+        SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, full_name
+          FROM lovac_rights
+         WHERE NOT is_new
+        """
+    )
+    # Existing dwellings whose rights change below: their copies are refreshed at the end.
+    run("CREATE TEMP TABLE lovac_touched_housing (housing_id bigint)")
+    run("CREATE INDEX ON lovac_l (housing_id, owner_id)")
+    run("ANALYZE lovac_l")
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_cur AS
+        SELECT ho.id, ho.housing_id, ho.owner_id, ho.rank, ho.source_rank, ho.idprocpte, ho.idprodroit,
+               ho.property_right, ho.locprop_source, o.full_name
+          FROM {LINK} ho
+          JOIN {OWNER} o ON o.id = ho.owner_id
+         WHERE ho.housing_id IN (SELECT housing_id FROM lovac_l)
+        """
+    )
+    run("ANALYZE lovac_cur")
+    in_file = "l.owner_id IS NOT NULL"
+    fiscal_new = ", ".join(
+        f"CASE WHEN {in_file} THEN l.{plan} ELSE c.{link} END AS {plan}"
+        for plan, link, _key in RIGHT_FISCAL_FIELDS
+    )
+    fiscal_old = ", ".join(f"c.{link} AS old_{plan}" for plan, link, _key in RIGHT_FISCAL_FIELDS)
+    # One row per right of the dwellings in the file (link id NULL: a right to insert).
+    run(
+        f"""
+        CREATE TEMP TABLE lovac_link_plan AS
+        SELECT c.id, c.housing_id, c.owner_id, c.full_name, c.rank AS old_rank,
+               CASE WHEN c.rank IN {AGENT_VERDICT_RANKS} OR c.source_rank IS NULL
+                         OR c.source_rank = COALESCE(l.rank, 0) THEN c.rank
+                    WHEN {in_file} THEN l.rank
+                    ELSE 0
+               END AS new_rank,
+               c.source_rank AS old_source_rank,
+               CASE WHEN {in_file} THEN l.rank WHEN c.source_rank IS NOT NULL THEN 0 END AS source_rank,
+               {fiscal_new}, {fiscal_old}
+          FROM lovac_cur c
+          LEFT JOIN lovac_l l ON l.housing_id = c.housing_id AND l.owner_id = c.owner_id
+        UNION ALL
+        SELECT NULL, l.housing_id, l.owner_id, l.full_name, NULL, l.rank, NULL, l.rank,
+               {", ".join(f"l.{plan}" for plan, _link, _key in RIGHT_FISCAL_FIELDS)},
+               {", ".join("NULL" for _field in RIGHT_FISCAL_FIELDS)}
+          FROM lovac_l l
+         WHERE NOT EXISTS (SELECT 1 FROM lovac_cur c
+                            WHERE c.housing_id = l.housing_id AND c.owner_id = l.owner_id)
+        """
+    )
+    run("ANALYZE lovac_link_plan")
+    # A primary owner the file brings (new in the file's first slot) makes the current one secondary.
+    run(
+        """
+        WITH dwelling AS (
+            SELECT housing_id, max(new_rank) FILTER (WHERE new_rank >= 2) AS last_secondary
+              FROM lovac_link_plan
+             GROUP BY housing_id
+            HAVING bool_or(new_rank = 1 AND old_rank IS DISTINCT FROM 1)
+        )
+        UPDATE lovac_link_plan p SET new_rank = LEAST(6, COALESCE(d.last_secondary, 1) + 1)
+          FROM dwelling d
+         WHERE d.housing_id = p.housing_id AND p.new_rank = 1 AND p.old_rank = 1
+        """
+    )
+    # A dwelling whose rights change and are left without a primary owner promotes the next one
+    # (lowest secondary rank, then name), as the owner services do.
+    run(
+        """
+        WITH chosen AS (
+            SELECT DISTINCT ON (p.housing_id) p.housing_id, p.owner_id
+              FROM lovac_link_plan p
+             WHERE p.new_rank >= 2
+               AND p.housing_id IN (SELECT housing_id FROM lovac_link_plan GROUP BY housing_id
+                                     HAVING NOT bool_or(new_rank = 1)
+                                        AND bool_or(new_rank IS DISTINCT FROM old_rank))
+             ORDER BY p.housing_id, p.new_rank, p.full_name COLLATE "C", p.id NULLS LAST
+        )
+        UPDATE lovac_link_plan p SET new_rank = 1
+          FROM chosen c WHERE c.housing_id = p.housing_id AND c.owner_id = p.owner_id
+        """
+    )
+    fiscal_changed = " OR ".join(
+        f"{plan} IS DISTINCT FROM old_{plan}" for plan, _link, _key in RIGHT_FISCAL_FIELDS
+    )
+    run("ALTER TABLE lovac_link_plan ADD COLUMN fiscal_changed boolean, ADD COLUMN written boolean")
+    run(
+        f"""
+        UPDATE lovac_link_plan
+           SET fiscal_changed = id IS NOT NULL AND ({fiscal_changed}),
+               written = id IS NULL OR new_rank IS DISTINCT FROM old_rank
+                         OR source_rank IS DISTINCT FROM old_source_rank OR ({fiscal_changed})
+        """
+    )
+    # Leaving rank 1 before anyone takes it: one primary owner at a time.
+    for target in ("new_rank <> 1", "new_rank = 1"):
+        run(
+            f"""
+            UPDATE {LINK} ho
+               SET rank = p.new_rank, source_rank = p.source_rank,
+                   {", ".join(f"{link} = p.{plan}" for plan, link, _key in RIGHT_FISCAL_FIELDS)},
+                   end_date = CASE WHEN p.new_rank >= 1 THEN NULL
+                                   WHEN p.old_rank >= 1 THEN now() ELSE ho.end_date END
+              FROM lovac_link_plan p
+             WHERE ho.id = p.id AND p.written AND p.{target}
+            """
+        )
+    counts.owner_links_attached = run(
+        f"""
+        INSERT INTO {LINK} (housing_id, owner_id, rank, source_rank, idprocpte, idprodroit, property_right,
+                            locprop_source, start_date, end_date)
+        SELECT housing_id, owner_id, new_rank, source_rank, idprocpte, idprodroit, property_right, locprop,
+               now(), CASE WHEN new_rank >= 1 THEN NULL ELSE now() END
+          FROM lovac_link_plan
+         WHERE id IS NULL
+         ORDER BY housing_id
+        """
+    )
+    link_event = "jsonb_build_object('name', full_name, 'rank', {rank})"
+    fiscal_event = " || ".join(
+        f"CASE WHEN {plan} IS DISTINCT FROM old_{plan} THEN jsonb_build_object('{key}', {{side}}{plan}) "
+        "ELSE '{{}}'::jsonb END"
+        for plan, _link, key in RIGHT_FISCAL_FIELDS
+    )
+    run(
+        f"""
+        INSERT INTO {EVENT} {EVENT_COLUMNS}
+        SELECT CASE WHEN id IS NULL THEN 'housing:owner-attached'
+                    WHEN old_rank >= 1 AND new_rank = 0 THEN 'housing:owner-detached'
+                    ELSE 'housing:owner-updated' END,
+               housing_id, owner_id,
+               CASE WHEN id IS NOT NULL
+                    THEN {link_event.format(rank="old_rank")} || {fiscal_event.format(side="old_")} END,
+               {link_event.format(rank="new_rank")} || CASE WHEN id IS NOT NULL
+                    THEN {fiscal_event.format(side="")} ELSE '{{}}'::jsonb END,
+               now(), %(author)s, %(run)s
+          FROM lovac_link_plan
+         WHERE id IS NULL OR new_rank IS DISTINCT FROM old_rank OR fiscal_changed
+         ORDER BY housing_id, owner_id
+        """
+    )
+    counts.owner_links_detached = scalar(
+        "SELECT count(*) FROM lovac_link_plan WHERE id IS NOT NULL AND old_rank >= 1 AND new_rank = 0"
+    )
+    counts.owner_links_updated = scalar(
+        """
+        SELECT count(*) FROM lovac_link_plan
+         WHERE id IS NOT NULL AND NOT (old_rank >= 1 AND new_rank = 0)
+           AND (new_rank IS DISTINCT FROM old_rank OR fiscal_changed)
+        """
+    )
+    run("INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM lovac_link_plan WHERE written")
+    run(
+        """
+        INSERT INTO lovac_touched_owners (owner_id)
+        SELECT owner_id FROM lovac_link_plan WHERE new_rank IS DISTINCT FROM old_rank
+        """
+    )
 
 
 def _follow_commune_merges(run) -> int:

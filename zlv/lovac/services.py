@@ -39,6 +39,9 @@ class ImportResult:
     housing_exited: int = 0
     owners_created: int = 0
     owners_updated: int = 0
+    owner_links_attached: int = 0
+    owner_links_detached: int = 0
+    owner_links_updated: int = 0
     seconds: float = 0.0
     refusal_reason: str = ""
     run_id: int | None = None
@@ -141,6 +144,9 @@ def lovac_import(
             result.housing_exited = counts.housing_exited
             result.owners_created = counts.owners_created
             result.owners_updated = counts.owners_updated
+            result.owner_links_attached = counts.owner_links_attached
+            result.owner_links_detached = counts.owner_links_detached
+            result.owner_links_updated = counts.owner_links_updated
             staging.drop()
             if dry_run:
                 raise _DryRunRollback
@@ -149,6 +155,7 @@ def lovac_import(
         result.refusal_reason = str(refusal)
         result.housing_created = result.housing_updated = result.housing_exited = 0
         result.owners_created = result.owners_updated = 0
+        result.owner_links_attached = result.owner_links_detached = result.owner_links_updated = 0
         if reader is not None:
             if reader.result.report is None:
                 reader.result.report = reader.report_so_far()

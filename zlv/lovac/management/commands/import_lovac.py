@@ -110,6 +110,8 @@ class Command(BaseCommand):
             f"{number(result.housing_updated)}, sortis de la vacance : {number(result.housing_exited)}",
             f"  Propriétaires créés : {number(result.owners_created)}, mis à jour : "
             f"{number(result.owners_updated)}",
+            f"  Droits de propriété ajoutés : {number(result.owner_links_attached)}, terminés : "
+            f"{number(result.owner_links_detached)}, modifiés : {number(result.owner_links_updated)}",
             f"  Durée : {result.seconds:.1f} s".replace(".", ","),
         ]
         return "\n".join(lines)
