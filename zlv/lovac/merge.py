@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from zlv.accounts.models import User
+from zlv.geo.perimeter_services import perimeters_refresh_dwellings
 from zlv.housing.enums import EXIT_SUB_STATUS, HousingStatus, Occupancy
 from zlv.housing.event_sql import EVENT_COLUMNS
 from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
@@ -567,6 +568,10 @@ def merge(
               FROM lovac_exit
             """
         )
+
+    # ---- 6b. Perimeters: the file's dwellings, new or moved, join the perimeters they lie in ----
+    progress("périmètres")
+    perimeters_refresh_dwellings(cursor, "SELECT housing_id FROM lovac_h")
 
     # ---- 7. Rights: the file's changes since the last import, over the agents' edits ----------
     progress("droits de propriété")

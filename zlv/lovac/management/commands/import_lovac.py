@@ -18,6 +18,7 @@ PHASES = {
     "propriétaires": "Propriétaires",
     "logements": "Logements",
     "sorties de vacance": "Sorties de vacance",
+    "périmètres": "Périmètres",
     "droits de propriété": "Droits de propriété",
     "multi-propriétaires": "Multi-propriétaires",
     "rapport": "Rapport",
