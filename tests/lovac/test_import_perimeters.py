@@ -70,3 +70,19 @@ def test_a_dry_run_leaves_the_perimeters_as_they_were(communes, tmp_path):
 
     assert (code, summary["status"]) == (0, "dry-run")
     assert members(centre) == set()
+
+
+def test_a_dwelling_moved_to_a_commune_the_establishment_does_not_cover_leaves_its_perimeters(
+    communes, tmp_path
+):
+    centre = perimeter(EstablishmentFactory(communes=[communes["59350"]]), "OPAH")
+    import_file(tmp_path, [lovac_row(1)], name="a.csv")
+    assert members(centre) == {"590000000001"}
+
+    # Same point, but the file now places the dwelling in Roubaix (a commune merge).
+    code, _summary = run_import(
+        write_lovac(tmp_path / "b.csv", [lovac_row(1, annee=str(NEXT), commune="512")]), millesime=NEXT
+    )
+
+    assert code == 0
+    assert members(centre) == set()

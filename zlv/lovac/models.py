@@ -31,7 +31,7 @@ RUN_LOCK_HELD = f"""
 class ImportRunQuerySet(models.QuerySet):
     def _with_lock_held(self):
         lock_held = models.expressions.RawSQL(RUN_LOCK_HELD, [], output_field=models.BooleanField())  # noqa: S611
-        return self.annotate(lock_held=lock_held)
+        return self.alias(lock_held=lock_held)
 
     def dead(self):
         """Runs still marked running whose session is gone."""
