@@ -56,6 +56,8 @@ TEMP_TABLES = [
     "lovac_touched_housing",
     "lovac_changed_owners",
     "lovac_link_plan",
+    "lovac_rank_changes",
+    "lovac_link_changes",
 ]
 
 STAGING_HOUSING_COLUMNS = {
@@ -587,7 +589,7 @@ def merge(
              ORDER BY housing_id
             """
         )
-    _merge_rights(run, scalar, counts)
+    _merge_rights(cursor, run, counts)
 
     # ---- 8. Multi-owner flag of every owner whose rights may have changed ----------------------
     progress("multi-propriétaires")
@@ -644,7 +646,7 @@ RIGHT_FISCAL_FIELDS = [
 ]
 
 
-def _merge_rights(run, scalar, counts: MergeCounts) -> None:
+def _merge_rights(cursor, run, counts: MergeCounts) -> None:
     """Merge the file's rights of existing dwellings as a three-way merge (docs/import-lovac.md).
 
     Base: what the previous file said (`source_rank`); theirs: this file; ours: the current ranks,
@@ -707,13 +709,22 @@ def _merge_rights(run, scalar, counts: MergeCounts) -> None:
                             WHERE c.housing_id = l.housing_id AND c.owner_id = l.owner_id)
         """
     )
-    run("ANALYZE lovac_link_plan")
+    # Dwellings whose ranks change: the only ones where the single-primary rule has work to do.
+    run(
+        """
+        CREATE TEMP TABLE lovac_rank_changes AS
+        SELECT DISTINCT housing_id FROM lovac_link_plan WHERE new_rank IS DISTINCT FROM old_rank
+        """
+    )
     # A primary owner the file brings (new in the file's first slot) makes the current one secondary.
     run(
         """
-        WITH dwelling AS (
+        WITH changed AS (
+            SELECT p.housing_id, p.new_rank, p.old_rank
+              FROM lovac_link_plan p JOIN lovac_rank_changes c ON c.housing_id = p.housing_id
+        ), dwelling AS (
             SELECT housing_id, max(new_rank) FILTER (WHERE new_rank >= 2) AS last_secondary
-              FROM lovac_link_plan
+              FROM changed
              GROUP BY housing_id
             HAVING bool_or(new_rank = 1 AND old_rank IS DISTINCT FROM 1)
         )
@@ -726,29 +737,31 @@ def _merge_rights(run, scalar, counts: MergeCounts) -> None:
     # (lowest secondary rank, then name), as the owner services do.
     run(
         """
-        WITH chosen AS (
-            SELECT DISTINCT ON (p.housing_id) p.housing_id, p.owner_id
-              FROM lovac_link_plan p
-             WHERE p.new_rank >= 2
-               AND p.housing_id IN (SELECT housing_id FROM lovac_link_plan GROUP BY housing_id
-                                     HAVING NOT bool_or(new_rank = 1)
-                                        AND bool_or(new_rank IS DISTINCT FROM old_rank))
-             ORDER BY p.housing_id, p.new_rank, p.full_name COLLATE "C", p.id NULLS LAST
+        WITH changed AS (
+            SELECT p.housing_id, p.owner_id, p.id, p.new_rank, p.full_name
+              FROM lovac_link_plan p JOIN lovac_rank_changes c ON c.housing_id = p.housing_id
+        ), chosen AS (
+            SELECT DISTINCT ON (housing_id) housing_id, owner_id
+              FROM changed
+             WHERE new_rank >= 2
+               AND housing_id NOT IN (SELECT housing_id FROM changed WHERE new_rank = 1)
+             ORDER BY housing_id, new_rank, full_name COLLATE "C", id NULLS LAST
         )
         UPDATE lovac_link_plan p SET new_rank = 1
           FROM chosen c WHERE c.housing_id = p.housing_id AND c.owner_id = p.owner_id
         """
     )
+    # Only the rights to write from here on (none when the file is the same).
     fiscal_changed = " OR ".join(
         f"{plan} IS DISTINCT FROM old_{plan}" for plan, _link, _key in RIGHT_FISCAL_FIELDS
     )
-    run("ALTER TABLE lovac_link_plan ADD COLUMN fiscal_changed boolean, ADD COLUMN written boolean")
     run(
         f"""
-        UPDATE lovac_link_plan
-           SET fiscal_changed = id IS NOT NULL AND ({fiscal_changed}),
-               written = id IS NULL OR new_rank IS DISTINCT FROM old_rank
-                         OR source_rank IS DISTINCT FROM old_source_rank OR ({fiscal_changed})
+        CREATE TEMP TABLE lovac_link_changes AS
+        SELECT *, id IS NULL OR new_rank IS DISTINCT FROM old_rank OR fiscal_changed AS visible
+          FROM (SELECT *, id IS NOT NULL AND ({fiscal_changed}) AS fiscal_changed FROM lovac_link_plan) p
+         WHERE id IS NULL OR new_rank IS DISTINCT FROM old_rank
+            OR source_rank IS DISTINCT FROM old_source_rank OR fiscal_changed
         """
     )
     # Leaving rank 1 before anyone takes it: one primary owner at a time.
@@ -760,17 +773,17 @@ def _merge_rights(run, scalar, counts: MergeCounts) -> None:
                    {", ".join(f"{link} = p.{plan}" for plan, link, _key in RIGHT_FISCAL_FIELDS)},
                    end_date = CASE WHEN p.new_rank >= 1 THEN NULL
                                    WHEN p.old_rank >= 1 THEN now() ELSE ho.end_date END
-              FROM lovac_link_plan p
-             WHERE ho.id = p.id AND p.written AND p.{target}
+              FROM lovac_link_changes p
+             WHERE ho.id = p.id AND p.{target}
             """
         )
-    counts.owner_links_attached = run(
+    run(
         f"""
         INSERT INTO {LINK} (housing_id, owner_id, rank, source_rank, idprocpte, idprodroit, property_right,
                             locprop_source, start_date, end_date)
         SELECT housing_id, owner_id, new_rank, source_rank, idprocpte, idprodroit, property_right, locprop,
                now(), CASE WHEN new_rank >= 1 THEN NULL ELSE now() END
-          FROM lovac_link_plan
+          FROM lovac_link_changes
          WHERE id IS NULL
          ORDER BY housing_id
         """
@@ -781,11 +794,12 @@ def _merge_rights(run, scalar, counts: MergeCounts) -> None:
         "ELSE '{{}}'::jsonb END"
         for plan, _link, key in RIGHT_FISCAL_FIELDS
     )
+    detached = "old_rank >= 1 AND new_rank = 0"
     run(
         f"""
         INSERT INTO {EVENT} {EVENT_COLUMNS}
         SELECT CASE WHEN id IS NULL THEN 'housing:owner-attached'
-                    WHEN old_rank >= 1 AND new_rank = 0 THEN 'housing:owner-detached'
+                    WHEN {detached} THEN 'housing:owner-detached'
                     ELSE 'housing:owner-updated' END,
                housing_id, owner_id,
                CASE WHEN id IS NOT NULL
@@ -793,26 +807,25 @@ def _merge_rights(run, scalar, counts: MergeCounts) -> None:
                {link_event.format(rank="new_rank")} || CASE WHEN id IS NOT NULL
                     THEN {fiscal_event.format(side="")} ELSE '{{}}'::jsonb END,
                now(), %(author)s, %(run)s
-          FROM lovac_link_plan
-         WHERE id IS NULL OR new_rank IS DISTINCT FROM old_rank OR fiscal_changed
+          FROM lovac_link_changes
+         WHERE visible
          ORDER BY housing_id, owner_id
         """
     )
-    counts.owner_links_detached = scalar(
-        "SELECT count(*) FROM lovac_link_plan WHERE id IS NOT NULL AND old_rank >= 1 AND new_rank = 0"
-    )
-    counts.owner_links_updated = scalar(
-        """
-        SELECT count(*) FROM lovac_link_plan
-         WHERE id IS NOT NULL AND NOT (old_rank >= 1 AND new_rank = 0)
-           AND (new_rank IS DISTINCT FROM old_rank OR fiscal_changed)
+    cursor.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE id IS NULL),
+               count(*) FILTER (WHERE id IS NOT NULL AND {detached}),
+               count(*) FILTER (WHERE id IS NOT NULL AND visible AND NOT ({detached}))
+          FROM lovac_link_changes
         """
     )
-    run("INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM lovac_link_plan WHERE written")
+    counts.owner_links_attached, counts.owner_links_detached, counts.owner_links_updated = cursor.fetchone()
+    run("INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM lovac_link_changes")
     run(
         """
         INSERT INTO lovac_touched_owners (owner_id)
-        SELECT owner_id FROM lovac_link_plan WHERE new_rank IS DISTINCT FROM old_rank
+        SELECT owner_id FROM lovac_link_changes WHERE new_rank IS DISTINCT FROM old_rank
         """
     )
 
