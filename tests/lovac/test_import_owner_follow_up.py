@@ -213,3 +213,42 @@ def test_a_right_refreshed_by_the_file_is_counted_with_its_event(communes, tmp_p
         ["DUPONT Jean 1 : localisation du propriétaire"],
     )
     assert_copies_match_rights()
+
+
+def test_rights_imported_before_source_ranks_existed_get_the_file_rank_unless_an_agent_ranked_them(
+    communes, tmp_path
+):
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("zlv.housing.migrations.0022_housing_owner_source_rank")
+    rows = [lovac_row(1, ff_ddenom_2="MARTIN/PAUL", ff_idpersonne_2="P0000099"), lovac_row(2)]
+    code, summary = run_import(write_lovac(tmp_path / "a.csv", rows))
+    assert code == 0, summary
+    first = Housing.objects.get(local_id="590000000001")
+    dupont, martin = Owner.objects.get(idpersonne="P0000001"), Owner.objects.get(idpersonne="P0000099")
+    owner_services.housing_owners_update(
+        housing=first,
+        ranks={dupont.pk: OwnerRank.SECONDARY_2, martin.pk: OwnerRank.PRIMARY},
+        by=UserFactory(),
+    )
+    owner_services.housing_owner_create(
+        housing=first, rank=OwnerRank.SECONDARY_2, by=UserFactory(), full_name="X"
+    )
+    HousingOwner.objects.update(source_rank=None)  # as before the column existed
+
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+
+    sources = {
+        (link.housing.local_id, link.owner.idpersonne or link.owner.full_name): link.source_rank
+        for link in HousingOwner.objects.select_related("housing", "owner")
+    }
+    assert sources == {
+        # Ranked by an agent: kept as the agent's at the next import.
+        ("590000000001", "P0000001"): None,
+        ("590000000001", "P0000099"): None,
+        ("590000000001", "X"): None,  # entered by hand
+        ("590000000002", "P0000002"): 1,
+    }
