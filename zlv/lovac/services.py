@@ -47,7 +47,7 @@ class ImportResult:
     refusal_reason: str = ""
     run_id: int | None = None
     # Earlier runs found dead when this one started, now marked interrupted.
-    interrupted_runs: list = field(default_factory=list, repr=False)
+    interrupted_runs: list[ImportRun] = field(default_factory=list, repr=False)
     report: pl.DataFrame | None = field(default=None, repr=False)
 
     def as_json(self) -> dict:
@@ -127,12 +127,12 @@ def _import(
     *,
     run: ImportRun,
     path: Path,
-    dry_run,
-    max_rejected,
-    report_path,
+    dry_run: bool,
+    max_rejected: int | None,
+    report_path: str | Path | None,
     progress: Progress,
-    started,
-    interrupted,
+    started: float,
+    interrupted: list[ImportRun],
 ) -> ImportResult:
     author, millesime = run.created_by, run.millesime
     result = ImportResult(status=ImportRunStatus.IMPORTED, run_id=run.pk, interrupted_runs=interrupted)
