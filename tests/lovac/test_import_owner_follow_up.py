@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import EstablishmentFactory, UserFactory
 from tests.lovac.conftest import HEADER, MILLESIME, OWNER_FIELDS, lovac_row, run_import, write_lovac
 from tests.lovac.test_import_rules import assert_copies_match_rights
 from zlv.housing import owner_services
@@ -37,21 +37,7 @@ def followed_up(communes, tmp_path):
     promoted) and attaches Petit, an owner already known. Dwelling 2: Bernard alone; the agent
     creates a new owner as primary.
     """
-    rows = [
-        lovac_row(
-            1,
-            ff_ddenom_1="DUPONT/JEAN",
-            ff_idpersonne_1="P0000001",
-            ff_ddenom_2="MARTIN/PAUL",
-            ff_idpersonne_2="P0000002",
-        ),
-        lovac_row(2, ff_ddenom_1="BERNARD/ANNE", ff_idpersonne_1="P0000004"),
-        lovac_row(3, ff_ddenom_1="PETIT/LUC", ff_idpersonne_1="P0000009"),
-    ]
-    rows[0]["ff_ddenom_3"], rows[0]["ff_idpersonne_3"] = "DURAND/ZOE", "P0000003"
-    path = write_lovac(tmp_path / "lovac-2025.csv", rows, header=_header_with_third_owner())
-    code, summary = run_import(path)
-    assert code == 0 and summary["housing_created"] == 3
+    path = import_2025(tmp_path)
     agent = UserFactory()
     first = Housing.objects.get(local_id="590000000001")
     second = Housing.objects.get(local_id="590000000002")
@@ -67,6 +53,52 @@ def followed_up(communes, tmp_path):
     assert owners_of("590000000001") == {"P0000001": -3, "P0000002": 1, "P0000003": 3, "P0000009": 4}
     assert owners_of("590000000002") == {"P0000004": 2, "NOUVEAU Jean": 1}
     return {"path": path, "agent": agent}
+
+
+def import_2025(tmp_path):
+    """Dwelling 1: Dupont, Martin, Durand; dwelling 2: Bernard; dwelling 3: Petit. Returns the file."""
+    rows = [
+        lovac_row(
+            1,
+            ff_ddenom_1="DUPONT/JEAN",
+            ff_idpersonne_1="P0000001",
+            ff_ddenom_2="MARTIN/PAUL",
+            ff_idpersonne_2="P0000002",
+            ff_ddenom_3="DURAND/ZOE",
+            ff_idpersonne_3="P0000003",
+        ),
+        lovac_row(2, ff_ddenom_1="BERNARD/ANNE", ff_idpersonne_1="P0000004"),
+        lovac_row(3, ff_ddenom_1="PETIT/LUC", ff_idpersonne_1="P0000009"),
+    ]
+    path = write_lovac(tmp_path / "lovac-2025.csv", rows, header=_header_with_third_owner())
+    code, summary = run_import(path)
+    assert code == 0 and summary["housing_created"] == 3
+    return path
+
+
+def test_the_same_file_again_keeps_the_edits_made_in_the_owners_pages(communes, tmp_path, client):
+    path = import_2025(tmp_path)
+    client.force_login(UserFactory(establishment=EstablishmentFactory(communes=[communes["59350"]])))
+    first = Housing.objects.get(local_id="590000000001")
+    second = Housing.objects.get(local_id="590000000002")
+    dupont, martin, durand, petit = (Owner.objects.get(idpersonne=f"P000000{n}") for n in (1, 2, 3, 9))
+    pages = f"/logements/{first.pk}/proprietaires"
+    ranks = {f"rank-{dupont.pk}": "-3", f"rank-{martin.pk}": "2", f"rank-{durand.pk}": "2"}
+    assert client.post(pages, ranks).status_code == 302
+    attach = {"owner_id": petit.pk, "rank": "2", "q": "petit"}
+    assert client.post(f"{pages}/rattacher", attach).status_code == 302
+    created = {"full_name": "Nouveau Jean", "rank": "1"}
+    assert client.post(f"/logements/{second.pk}/proprietaires/creer", created).status_code == 302
+    before = links_state()
+    assert owners_of("590000000001") == {"P0000001": -3, "P0000002": 1, "P0000003": 3, "P0000009": 4}
+
+    code, summary = run_import(path)
+
+    assert code == 0
+    assert links_state() == before
+    assert owners_of("590000000002") == {"P0000004": 2, "Nouveau Jean": 1}
+    assert link_counts(summary) == (0, 0, 0)
+    assert_copies_match_rights()
 
 
 def _header_with_third_owner():
