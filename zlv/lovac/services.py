@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -52,8 +52,10 @@ class ImportResult:
 
     def as_json(self) -> dict:
         """The summary printed by `import_lovac --json` (exactly these keys)."""
-        skipped = ("refusal_reason", "run_id", "interrupted_runs", "report")
-        data = {item.name: getattr(self, item.name) for item in fields(self) if item.name not in skipped}
+        data = asdict(self)
+        for key in ("refusal_reason", "run_id", "report"):
+            data.pop(key)
+        data.pop("interrupted_runs")
         data["seconds"] = round(self.seconds, 3)
         return data
 

@@ -83,23 +83,25 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
-        for run in result.interrupted_runs:
-            self.stdout.write(self.interrupted_notice(run))
         if options["json"]:
+            self.write_interrupted_notices(result)
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
+            self.write_interrupted_notices(result)
             self.stdout.write(self.summary(result))
         if result.status == "refused":
             sys.exit(EXIT_REFUSED)
 
-    @staticmethod
-    def interrupted_notice(run) -> str:
-        started = timezone.localtime(run.started_at).strftime("%d/%m/%Y à %H:%M")
-        return (
-            f"Attention : l'import n° {run.pk} ({run.file_name}, millésime {run.millesime}, commencé le "
-            f"{started}) a été interrompu avant la fin ; il est marqué « {run.get_status_display()} ». "
-            "Il n'a rien enregistré : importez de nouveau ce fichier si besoin."
-        )
+    def write_interrupted_notices(self, result) -> None:
+        """Before the summary (and before the JSON line, which stays the last one)."""
+        for run in result.interrupted_runs:
+            started = timezone.localtime(run.started_at).strftime("%d/%m/%Y à %H:%M")
+            self.stdout.write(
+                f"Attention : l'import n° {run.pk} ({run.file_name}, millésime {run.millesime}, "
+                f"commencé le {started}) a été interrompu avant la fin ; il est marqué "
+                f"« {run.get_status_display()} ». Il n'a rien enregistré : importez de nouveau ce "
+                "fichier si besoin."
+            )
 
     def summary(self, result) -> str:
         def number(value: int) -> str:
