@@ -53,21 +53,20 @@ HEADER = [
     "dvf_datemut",
     "dvf_valeurfonc",
     "ff_idprocpte",
-] + [
-    f"{name}_{slot}"
-    for slot in (1, 2)
-    for name in (
-        "ff_ddenom",
-        "ff_idpersonne",
-        "ff_idprodroit",
-        "ff_jdatnss",
-        "ff_ccodro",
-        "ff_catpro3",
-        "ff_dsiren",
-        "ff_locprop",
-        "cer_ff_adresse",
-    )
 ]
+# The columns of one owner slot (1 to 6) of the file, without their `_N` suffix.
+OWNER_FIELDS = (
+    "ff_ddenom",
+    "ff_idpersonne",
+    "ff_idprodroit",
+    "ff_jdatnss",
+    "ff_ccodro",
+    "ff_catpro3",
+    "ff_dsiren",
+    "ff_locprop",
+    "cer_ff_adresse",
+)
+HEADER += [f"{name}_{slot}" for slot in (1, 2) for name in OWNER_FIELDS]
 
 
 def lovac_row(number: int = 1, **values) -> dict:

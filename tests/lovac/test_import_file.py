@@ -30,6 +30,9 @@ JSON_KEYS = {
     "housing_exited",
     "owners_created",
     "owners_updated",
+    "owner_links_attached",
+    "owner_links_detached",
+    "owner_links_updated",
     "seconds",
 }
 

@@ -1,8 +1,8 @@
 """Writes on establishment perimeters: upload, rename, delete, and the dwellings they contain.
 
 Which dwellings lie inside a perimeter is computed here, in Python with shapely, when the perimeter
-is saved and after each LOVAC import, and kept as PerimeterHousing rows: the filters of the
-dwellings list then need a plain EXISTS, and no spatial extension in PostgreSQL.
+is saved and by each LOVAC import (`perimeters_refresh_dwellings`), and kept as PerimeterHousing
+rows: the filters of the dwellings list then need a plain EXISTS, and no spatial extension.
 """
 
 from collections.abc import Iterable
@@ -156,6 +156,83 @@ def perimeters_refresh_membership(*, geo_codes: Iterable[str] | None = None) -> 
         summary.perimeters += len(perimeters)
         summary.added += len(added)
         summary.removed += len(stale)
+    return summary
+
+
+HOUSING = Housing._meta.db_table
+PERIMETER = Perimeter._meta.db_table
+MEMBERSHIP = PerimeterHousing._meta.db_table
+ESTABLISHMENT_COMMUNES = Establishment.communes.through._meta.db_table
+
+
+def perimeters_refresh_dwellings(cursor, dwellings: str) -> RefreshSummary:
+    """Recompute the perimeters of the dwellings listed by `dwellings` (SQL with a `housing_id` column).
+
+    For the LOVAC import, in its transaction: only the perimeters of the establishments covering
+    each dwelling's commune, and of those only the ones whose box holds its point, are tested
+    (exactly, with shapely, as on upload); the rows that differ are then deleted and inserted in
+    two statements. The cost follows the dwellings inside perimeter boxes, not the file's size.
+    """
+    summary = RefreshSummary()
+    cursor.execute(
+        f"""
+        SELECT p.id, h.id, h.longitude, h.latitude
+          FROM ({dwellings}) d
+          JOIN {HOUSING} h ON h.id = d.housing_id
+          JOIN {ESTABLISHMENT_COMMUNES} ec ON ec.commune_id = h.geo_code
+          JOIN {PERIMETER} p ON p.establishment_id = ec.establishment_id
+         WHERE h.longitude BETWEEN p.min_longitude AND p.max_longitude
+           AND h.latitude BETWEEN p.min_latitude AND p.max_latitude
+         ORDER BY p.id
+        """  # noqa: S608 — table names from the models, the selection from the caller's code
+    )
+    candidates = cursor.fetchall()
+    inside: list[tuple[int, int]] = []
+    if candidates:
+        perimeter_ids, housing_ids, longitudes, latitudes = (
+            np.array(c) for c in zip(*candidates, strict=True)
+        )
+        geometries = dict(
+            Perimeter.objects.filter(pk__in=np.unique(perimeter_ids).tolist()).values_list(
+                "pk", "geometry_wkb"
+            )
+        )
+        starts = np.flatnonzero(np.r_[True, perimeter_ids[1:] != perimeter_ids[:-1]])
+        for start, stop in zip(starts, [*starts[1:], len(perimeter_ids)], strict=True):
+            perimeter_id = int(perimeter_ids[start])
+            geometry = shapely.from_wkb(bytes(geometries[perimeter_id]))
+            shapely.prepare(geometry)
+            within = shapely.contains_xy(geometry, longitudes[start:stop], latitudes[start:stop])
+            inside.extend((perimeter_id, int(housing_id)) for housing_id in housing_ids[start:stop][within])
+        summary.perimeters = len(geometries)
+    cursor.execute("DROP TABLE IF EXISTS perimeter_refresh_inside")
+    cursor.execute("CREATE TEMP TABLE perimeter_refresh_inside (perimeter_id bigint, housing_id bigint)")
+    if inside:
+        with getattr(cursor, "cursor", cursor).copy(
+            "COPY perimeter_refresh_inside (perimeter_id, housing_id) FROM STDIN"
+        ) as copy:
+            for row in inside:
+                copy.write_row(row)
+    cursor.execute(
+        f"""
+        DELETE FROM {MEMBERSHIP} m
+         WHERE m.housing_id IN (SELECT housing_id FROM ({dwellings}) d)
+           AND NOT EXISTS (SELECT 1 FROM perimeter_refresh_inside i
+                            WHERE i.perimeter_id = m.perimeter_id AND i.housing_id = m.housing_id)
+        """  # noqa: S608
+    )
+    summary.removed = cursor.rowcount
+    cursor.execute(
+        f"""
+        INSERT INTO {MEMBERSHIP} (perimeter_id, housing_id)
+        SELECT perimeter_id, housing_id FROM perimeter_refresh_inside i
+         WHERE NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} m
+                            WHERE m.perimeter_id = i.perimeter_id AND m.housing_id = i.housing_id)
+         ORDER BY perimeter_id, housing_id
+        """  # noqa: S608
+    )
+    summary.added = cursor.rowcount
+    cursor.execute("DROP TABLE perimeter_refresh_inside")
     return summary
 
 

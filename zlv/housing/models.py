@@ -368,6 +368,11 @@ class HousingOwner(models.Model):
     locprop_source = models.SmallIntegerField("localisation du propriétaire (FF)", null=True, blank=True)
     start_date = models.DateTimeField("depuis le", default=timezone.now)
     end_date = models.DateTimeField("jusqu'au", null=True, blank=True)
+    # What the last LOVAC file covering the dwelling said of this right: its rank there (1–6),
+    # 0 once a file stopped listing it, NULL for a right entered by hand and not yet in a file.
+    # The import compares the next file with it, not with `rank`, which agents edit: it changes
+    # a right only where the file itself changed (docs/import-lovac.md).
+    source_rank = models.SmallIntegerField("rang dans le dernier fichier LOVAC", null=True, blank=True)
 
     class Meta:
         verbose_name = "droit de propriété"

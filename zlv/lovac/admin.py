@@ -7,7 +7,7 @@ from zlv.lovac.models import ImportRun
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "millesime", "file_name", "status", "duration_seconds", "created_by"]
+    list_display = ["started_at", "millesime", "file_name", "state", "duration_seconds", "created_by"]
     list_filter = ["status", "millesime"]
     search_fields = ["file_name", "checksum"]
     date_hierarchy = "started_at"
@@ -15,7 +15,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "file_name",
         "checksum",
         "millesime",
-        "status",
+        "state",
         "counts",
         "refusal_reason",
         "report",
@@ -23,6 +23,14 @@ class ImportRunAdmin(admin.ModelAdmin):
         "duration_seconds",
         "created_by",
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_current_status()
+
+    @admin.display(description="état", ordering="status")
+    def state(self, run):
+        """A run that died is shown interrupted even before the next run marks it so."""
+        return run.current_status_label
 
     def has_add_permission(self, request):
         return False

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from zlv.accounts.models import User
+from zlv.geo.perimeter_services import perimeters_refresh_dwellings
 from zlv.housing.enums import EXIT_SUB_STATUS, HousingStatus, Occupancy
 from zlv.housing.event_sql import EVENT_COLUMNS
 from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
 from zlv.housing.primary_owner import rights_summary_refresh
+from zlv.lovac.rights import merge_rights
 
 HOUSING = Housing._meta.db_table
 OWNER = Owner._meta.db_table
@@ -54,6 +56,9 @@ TEMP_TABLES = [
     "lovac_rights",
     "lovac_touched_housing",
     "lovac_changed_owners",
+    "lovac_link_plan",
+    "lovac_rank_changes",
+    "lovac_link_changes",
 ]
 
 STAGING_HOUSING_COLUMNS = {
@@ -169,9 +174,9 @@ class MergeCounts:
     housing_exited: int = 0
     owners_created: int = 0
     owners_updated: int = 0
-    owners_attached: int = 0
-    owners_detached: int = 0
-    owners_rank_updated: int = 0
+    owner_links_attached: int = 0
+    owner_links_detached: int = 0
+    owner_links_updated: int = 0
     housing_moved: int = 0
 
 
@@ -567,121 +572,25 @@ def merge(
             """
         )
 
-    # ---- 7. Rights: source owners become the active ranks --------------------------------------
+    # ---- 6b. Perimeters: the file's dwellings, new or moved, join the perimeters they lie in ----
+    progress("périmètres")
+    perimeters_refresh_dwellings(cursor, "SELECT housing_id FROM lovac_h")
+
+    # ---- 7. Rights: the file's changes since the last import, over the agents' edits ----------
     progress("droits de propriété")
     with bulk_load(cursor, LINK, scalar("SELECT count(*) FROM lovac_rights WHERE is_new")):
         run(
             f"""
-            INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
-                                locprop_source, start_date, end_date)
-            SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, now(), NULL
+            INSERT INTO {LINK} (housing_id, owner_id, rank, source_rank, idprocpte, idprodroit,
+                                property_right, locprop_source, start_date, end_date)
+            SELECT housing_id, owner_id, rank, rank, idprocpte, idprodroit, property_right, locprop,
+                   now(), NULL
               FROM lovac_rights
              WHERE is_new
              ORDER BY housing_id
             """
         )
-    run(
-        """
-        CREATE TEMP TABLE lovac_l AS
-        SELECT housing_id, owner_id, rank, idprocpte, idprodroit, property_right, locprop, full_name
-          FROM lovac_rights
-         WHERE NOT is_new
-        """
-    )
-    # Existing dwellings whose rights change below: their copies are refreshed at the end.
-    run("CREATE TEMP TABLE lovac_touched_housing (housing_id bigint)")
-    run("CREATE INDEX ON lovac_l (housing_id, owner_id)")
-    run("ANALYZE lovac_l")
-    run(
-        f"""
-        CREATE TEMP TABLE lovac_cur AS
-        SELECT ho.id, ho.housing_id, ho.owner_id, ho.rank, ho.idprocpte, ho.idprodroit, ho.property_right,
-               ho.locprop_source, ho.end_date, o.full_name
-          FROM {LINK} ho
-          JOIN {OWNER} o ON o.id = ho.owner_id
-         WHERE ho.housing_id IN (SELECT housing_id FROM lovac_l)
-        """
-    )
-    run("ANALYZE lovac_cur")
-    link_event = "jsonb_build_object('name', {name}, 'rank', {rank})"
-    counts.owners_detached = scalar(
-        f"""
-        WITH departed AS (
-            UPDATE {LINK} ho SET rank = 0, end_date = now()
-              FROM lovac_cur c
-             WHERE ho.id = c.id AND c.rank >= 1
-               AND NOT EXISTS (SELECT 1 FROM lovac_l l
-                                WHERE l.housing_id = c.housing_id AND l.owner_id = c.owner_id)
-            RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, c.full_name
-        ), events AS (
-            INSERT INTO {EVENT} {EVENT_COLUMNS}
-            SELECT 'housing:owner-detached', housing_id, owner_id,
-                   {link_event.format(name="full_name", rank="old_rank")},
-                   {link_event.format(name="full_name", rank="0")}, now(), %(author)s, %(run)s
-              FROM departed
-        ), remember AS (
-            INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM departed
-        ), remember_housing AS (
-            INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM departed
-        )
-        SELECT count(*) FROM departed
-        """
-    )
-    # Existing rights of owners still in the file. Owners a user marked incorrect (-1) or
-    # deceased (-3) keep that state. Two passes so that the single primary owner rule holds.
-    changed_rights = """
-        FROM lovac_cur c JOIN lovac_l l ON l.housing_id = c.housing_id AND l.owner_id = c.owner_id
-        WHERE ho.id = c.id AND c.rank NOT IN (-1, -3)
-          AND (c.rank, c.idprocpte, c.idprodroit, c.property_right, c.locprop_source, c.end_date)
-              IS DISTINCT FROM (l.rank, l.idprocpte, l.idprodroit, l.property_right, l.locprop, NULL)
-    """
-    for target in ("l.rank <> 1", "l.rank = 1"):
-        counts.owners_rank_updated += scalar(
-            f"""
-            WITH updated AS (
-                UPDATE {LINK} ho
-                   SET rank = l.rank, idprocpte = l.idprocpte, idprodroit = l.idprodroit,
-                       property_right = l.property_right, locprop_source = l.locprop, end_date = NULL
-                {changed_rights} AND {target}
-                RETURNING ho.housing_id, ho.owner_id, c.rank AS old_rank, l.rank AS new_rank, c.full_name
-            ), events AS (
-                INSERT INTO {EVENT} {EVENT_COLUMNS}
-                SELECT 'housing:owner-updated', housing_id, owner_id,
-                       {link_event.format(name="full_name", rank="old_rank")},
-                       {link_event.format(name="full_name", rank="new_rank")}, now(), %(author)s, %(run)s
-                  FROM updated WHERE old_rank <> new_rank
-            ), remember_housing AS (
-                INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM updated
-            ), remember AS (
-                INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM updated
-            )
-            SELECT count(*) FILTER (WHERE old_rank <> new_rank) FROM updated
-            """  # noqa: S608
-        )
-    counts.owners_attached = scalar(
-        f"""
-        WITH attached AS (
-            INSERT INTO {LINK} (housing_id, owner_id, rank, idprocpte, idprodroit, property_right,
-                                locprop_source, start_date, end_date)
-            SELECT l.housing_id, l.owner_id, l.rank, l.idprocpte, l.idprodroit, l.property_right, l.locprop,
-                   now(), NULL
-              FROM lovac_l l
-             WHERE NOT EXISTS (SELECT 1 FROM lovac_cur c
-                                WHERE c.housing_id = l.housing_id AND c.owner_id = l.owner_id)
-            RETURNING housing_id, owner_id, rank
-        ), events AS (
-            INSERT INTO {EVENT} {EVENT_COLUMNS}
-            SELECT 'housing:owner-attached', a.housing_id, a.owner_id, NULL,
-                   {link_event.format(name="o.full_name", rank="a.rank")}, now(), %(author)s, %(run)s
-              FROM attached a JOIN {OWNER} o ON o.id = a.owner_id
-        ), remember_housing AS (
-            INSERT INTO lovac_touched_housing (housing_id) SELECT housing_id FROM attached
-        ), remember AS (
-            INSERT INTO lovac_touched_owners (owner_id) SELECT owner_id FROM attached
-        )
-        SELECT count(*) FROM attached
-        """
-    )
+    merge_rights(cursor, run, counts)
 
     # ---- 8. Multi-owner flag of every owner whose rights may have changed ----------------------
     progress("multi-propriétaires")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -9,12 +10,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from zlv.accounts.services import system_user
 from zlv.geo.models import Commune
 from zlv.lovac import merge as lovac_merge
-from zlv.lovac.models import ImportRun, ImportRunStatus
+from zlv.lovac.models import RUN_LOCK_CLASS, ImportRun, ImportRunStatus
 from zlv.lovac.reader import FileRefused, LovacReader
 from zlv.lovac.report import REPORT_SCHEMA, report_csv, write_report
 
@@ -39,9 +40,14 @@ class ImportResult:
     housing_exited: int = 0
     owners_created: int = 0
     owners_updated: int = 0
+    owner_links_attached: int = 0
+    owner_links_detached: int = 0
+    owner_links_updated: int = 0
     seconds: float = 0.0
     refusal_reason: str = ""
     run_id: int | None = None
+    # Earlier runs found dead when this one started, now marked interrupted.
+    interrupted_runs: list[ImportRun] = field(default_factory=list, repr=False)
     report: pl.DataFrame | None = field(default=None, repr=False)
 
     def as_json(self) -> dict:
@@ -49,6 +55,7 @@ class ImportResult:
         data = asdict(self)
         for key in ("refusal_reason", "run_id", "report"):
             data.pop(key)
+        data.pop("interrupted_runs")
         data["seconds"] = round(self.seconds, 3)
         return data
 
@@ -79,14 +86,58 @@ def lovac_import(
     path = Path(path)
     progress = progress or (lambda phase, count=None: None)
     author = system_user()
-    run = ImportRun.objects.create(
-        file_name=path.name,
-        checksum=file_checksum(path) if path.exists() else "",
-        millesime=millesime,
-        status=ImportRunStatus.RUNNING,
-        created_by=author,
-    )
-    result = ImportResult(status=ImportRunStatus.IMPORTED, run_id=run.pk)
+    interrupted = import_runs_mark_interrupted()
+    checksum = file_checksum(path) if path.exists() else ""
+    # The run's lock is taken before its row can be seen: a "running" row without it is dead.
+    with transaction.atomic(), connection.cursor() as cursor:
+        run = ImportRun.objects.create(
+            file_name=path.name,
+            checksum=checksum,
+            millesime=millesime,
+            status=ImportRunStatus.RUNNING,
+            created_by=author,
+        )
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_LOCK_CLASS, run.pk])
+    try:
+        return _import(
+            run=run,
+            path=path,
+            dry_run=dry_run,
+            max_rejected=max_rejected,
+            report_path=report_path,
+            progress=progress,
+            started=started,
+            interrupted=interrupted,
+        )
+    finally:
+        # A broken connection has released the lock already.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_CLASS, run.pk])
+
+
+def import_runs_mark_interrupted() -> list[ImportRun]:
+    """Mark as interrupted the runs that died while running; returns them, oldest first."""
+    with transaction.atomic():
+        dead = list(ImportRun.objects.dead().select_for_update(of=("self",)).order_by("started_at"))
+        ImportRun.objects.filter(pk__in=[run.pk for run in dead]).update(status=ImportRunStatus.INTERRUPTED)
+    for run in dead:
+        run.status = ImportRunStatus.INTERRUPTED
+    return dead
+
+
+def _import(
+    *,
+    run: ImportRun,
+    path: Path,
+    dry_run: bool,
+    max_rejected: int | None,
+    report_path: str | Path | None,
+    progress: Progress,
+    started: float,
+    interrupted: list[ImportRun],
+) -> ImportResult:
+    author, millesime = run.created_by, run.millesime
+    result = ImportResult(status=ImportRunStatus.IMPORTED, run_id=run.pk, interrupted_runs=interrupted)
     reader = None
     try:
         if not path.is_file():
@@ -141,6 +192,9 @@ def lovac_import(
             result.housing_exited = counts.housing_exited
             result.owners_created = counts.owners_created
             result.owners_updated = counts.owners_updated
+            result.owner_links_attached = counts.owner_links_attached
+            result.owner_links_detached = counts.owner_links_detached
+            result.owner_links_updated = counts.owner_links_updated
             staging.drop()
             if dry_run:
                 raise _DryRunRollback
@@ -149,6 +203,7 @@ def lovac_import(
         result.refusal_reason = str(refusal)
         result.housing_created = result.housing_updated = result.housing_exited = 0
         result.owners_created = result.owners_updated = 0
+        result.owner_links_attached = result.owner_links_detached = result.owner_links_updated = 0
         if reader is not None:
             if reader.result.report is None:
                 reader.result.report = reader.report_so_far()

@@ -232,6 +232,13 @@ def precision_groups(precision_links) -> list[dict]:
 
 TIMELINE_FILTERS = {"note": "Notes", "update": "Mises à jour"}
 
+# Fiscal details of a right that the LOVAC import refreshes (zlv/lovac/merge.py).
+RIGHT_FIELD_LABELS = {
+    "ownerAccount": "compte propriétaire",
+    "rightId": "identifiant du droit",
+    "propertyRight": "nature du droit",
+    "ownerLocation": "localisation du propriétaire",
+}
 OWNER_FIELD_LABELS = {
     "name": "nom",
     "birthdate": "date de naissance",
@@ -383,6 +390,12 @@ def describe_event(kind: str, old: dict, new: dict) -> tuple[str, list[str]]:
             return "a ajouté un propriétaire", [_owner_rank(new)]
         case EventKind.HOUSING_OWNER_UPDATED:
             name = display_name(new.get("name") or old.get("name") or "")
+            rights = _field_labels(old, new, RIGHT_FIELD_LABELS, skip={"name", "rank"})
+            if old.get("rank") == new.get("rank") and rights:
+                # The LOVAC import refreshed the right itself, not its rank.
+                return "a actualisé le droit d’un propriétaire (fichier LOVAC)", [
+                    f"{name} : " + ", ".join(rights)
+                ]
             return "a mis à jour le rang d’un propriétaire", [
                 f"{name} : {_rank(old.get('rank'))} → {_rank(new.get('rank'))}"
             ]

@@ -5,6 +5,7 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from zlv.lovac.services import lovac_import
 
@@ -17,6 +18,7 @@ PHASES = {
     "propriétaires": "Propriétaires",
     "logements": "Logements",
     "sorties de vacance": "Sorties de vacance",
+    "périmètres": "Périmètres",
     "droits de propriété": "Droits de propriété",
     "multi-propriétaires": "Multi-propriétaires",
     "rapport": "Rapport",
@@ -82,11 +84,24 @@ class Command(BaseCommand):
             if progress is not None:
                 progress.close()
         if options["json"]:
+            self.write_interrupted_notices(result)
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
+            self.write_interrupted_notices(result)
             self.stdout.write(self.summary(result))
         if result.status == "refused":
             sys.exit(EXIT_REFUSED)
+
+    def write_interrupted_notices(self, result) -> None:
+        """Before the summary (and before the JSON line, which stays the last one)."""
+        for run in result.interrupted_runs:
+            started = timezone.localtime(run.started_at).strftime("%d/%m/%Y à %H:%M")
+            self.stdout.write(
+                f"Attention : l'import n° {run.pk} ({run.file_name}, millésime {run.millesime}, "
+                f"commencé le {started}) a été interrompu avant la fin ; il est marqué "
+                f"« {run.get_status_display()} ». Il n'a rien enregistré : importez de nouveau ce "
+                "fichier si besoin."
+            )
 
     def summary(self, result) -> str:
         def number(value: int) -> str:
@@ -110,6 +125,8 @@ class Command(BaseCommand):
             f"{number(result.housing_updated)}, sortis de la vacance : {number(result.housing_exited)}",
             f"  Propriétaires créés : {number(result.owners_created)}, mis à jour : "
             f"{number(result.owners_updated)}",
+            f"  Droits de propriété ajoutés : {number(result.owner_links_attached)}, terminés : "
+            f"{number(result.owner_links_detached)}, modifiés : {number(result.owner_links_updated)}",
             f"  Durée : {result.seconds:.1f} s".replace(".", ","),
         ]
         return "\n".join(lines)
