@@ -254,7 +254,7 @@ def test_rights_imported_before_source_ranks_existed_get_the_file_rank_unless_an
 
     from django.db import connection
 
-    migration = importlib.import_module("zlv.housing.migrations.0022_housing_owner_source_rank")
+    migration = importlib.import_module("zlv.housing.migrations.0023_housing_owner_source_rank")
     rows = [lovac_row(1, ff_ddenom_2="MARTIN/PAUL", ff_idpersonne_2="P0000099"), lovac_row(2)]
     code, summary = run_import(write_lovac(tmp_path / "a.csv", rows))
     assert code == 0, summary

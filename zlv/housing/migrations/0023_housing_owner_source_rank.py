@@ -16,7 +16,7 @@ BACKFILL = """
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("housing", "0021_bulkupdatejob_progress_at"),
+        ("housing", "0022_housing_address_search_street_words"),
     ]
 
     operations = [
