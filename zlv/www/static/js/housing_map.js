@@ -365,6 +365,7 @@ function renderList(state, collection) {
   if (!section) return;
   const list = section.querySelector("[data-zlv-map-list]");
   const hadFocus = section.contains(document.activeElement) && document.activeElement !== section;
+  const focusedEntry = hadFocus ? document.activeElement.dataset.zlvMapEntry : undefined;
   const clusters = collection.features.filter((feature) => feature.properties.cluster);
   const points = collection.features.filter((feature) => !feature.properties.cluster);
   const address = (feature) => feature.properties.address || "";
@@ -389,8 +390,12 @@ function renderList(state, collection) {
     summary += ` Seuls les ${LIST_LIMIT} premiers éléments sont listés : zoomez pour réduire la zone.`;
   }
   section.querySelector("[data-zlv-map-list-summary]").textContent = summary;
-  // The activated entry was replaced (the map moved): keep the keyboard user in the list.
-  if (hadFocus) section.querySelector("#housing-map-list-title").focus();
+  // The focused entry was replaced (the map moved): focus its new copy when the address is still
+  // listed, else the list's title, so the keyboard user stays in the list.
+  if (hadFocus) {
+    const sameEntry = focusedEntry && list.querySelector(`[data-zlv-map-entry="${focusedEntry}"]`);
+    (sameEntry || section.querySelector("#housing-map-list-title")).focus();
+  }
 }
 
 function zoomOn(state, feature) {
