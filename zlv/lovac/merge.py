@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import queue
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,6 +28,8 @@ from zlv.housing.enums import EXIT_SUB_STATUS, HousingStatus, Occupancy
 from zlv.housing.event_sql import EVENT_COLUMNS
 from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
 from zlv.housing.primary_owner import rights_summary_refresh
+
+logger = logging.getLogger(__name__)
 
 HOUSING = Housing._meta.db_table
 OWNER = Owner._meta.db_table
@@ -138,6 +142,10 @@ REFRESHED_FIELDS = [
 
 # Below this many incoming rows, indexes are always maintained row by row (see bulk_load).
 BULK_LOAD_MIN_ROWS = 100_000
+# Locking the empty tables of a first load: attempts, and how long each waits for a reader (less
+# than PostgreSQL's default deadlock_timeout of 1 s, so that the import always gives way first).
+BULK_LOCK_ATTEMPTS = 20
+BULK_LOCK_TIMEOUT = "200ms"
 
 # Occupancy/status changes count as "by a user" when an event of these kinds has a non-system author.
 FOLLOW_UP_EVENT_KINDS = ("housing:status-updated", "housing:occupancy-updated")
@@ -278,7 +286,9 @@ def merge(
     tag = f"lovac-{millesime}"
     counts = MergeCounts()
     params = {"tag": tag, "run": run_id, "author": author_id}
-    _skip_row_triggers(cursor)
+    # Foreign keys are checked at the end of each statement rather than all at commit: no
+    # pending check events when a bulk load rebuilds an index, and no queue of millions of them.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def run(sql: str, extra: dict | None = None) -> int:
         cursor.execute(sql, {**params, **(extra or {})})
@@ -291,6 +301,15 @@ def merge(
     # ---- 1. Keep one record per dwelling, resolve dwelling ids -------------------------------
     progress("préparation")
     staging.flush()
+    _lock_empty_tables_for_bulk_load(
+        cursor,
+        {
+            OWNER: staging.owner_rows,
+            HOUSING: staging.housing_rows,
+            EVENT: staging.housing_rows,
+            LINK: staging.owner_rows,
+        },
+    )
     if duplicate_lines:
         run(f"DELETE FROM {STAGING_HOUSING} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
         run(f"DELETE FROM {STAGING_LINKS} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
@@ -723,7 +742,6 @@ def merge(
                        WHERE ho.rank = 1)""",
         [],
     )
-    cursor.execute("SET LOCAL session_replication_role = origin")
     return counts
 
 
@@ -756,36 +774,66 @@ def _follow_commune_merges(run) -> int:
     )
 
 
-def _skip_row_triggers(cursor) -> None:
-    """Skip the per-row foreign-key triggers of the bulk statements, when the role may.
+def _lock_empty_tables_for_bulk_load(cursor, incoming: dict[str, int]) -> list[str]:
+    """Lock, before the merge reads them, the empty tables about to receive at least
+    BULK_LOAD_MIN_ROWS rows: `bulk_load` drops their secondary indexes, which needs an ACCESS
+    EXCLUSIVE lock until commit.
 
-    Checking millions of deferred foreign keys one by one at commit costs more than the whole
-    merge, and every key written here comes from a row selected in the same transaction. The
-    database still enforces unique constraints and NOT NULL. Without the privilege, the import
-    simply runs with the checks.
+    Taken in one statement, in a fixed order, with a lock timeout shorter than the deadlock
+    timeout and in a savepoint: when a reader holds one of them, the savepoint gives back what it
+    got (no reader ever waits on the import while the import waits on it, so no deadlock) and
+    tries again a little later; after a few attempts the import keeps the indexes. Populated
+    tables are never locked: their readers are served all along. Returns the locked tables.
     """
-    from django.db import DatabaseError, transaction
+    from django.db import OperationalError, transaction
 
-    try:
-        with transaction.atomic():
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except DatabaseError:
-        pass
+    wanted = sorted(table for table, rows in incoming.items() if rows >= BULK_LOAD_MIN_ROWS)
+    if not wanted:
+        return []
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    lock_timeout = cursor.fetchone()[0]
+    for attempt in range(BULK_LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                empty = [table for table in wanted if _is_empty(cursor, table)]
+                if empty:
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_TIMEOUT])
+                    cursor.execute("LOCK TABLE " + ", ".join(empty) + " IN ACCESS EXCLUSIVE MODE")
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+            if empty:
+                logger.info("Premier chargement : tables %s chargées sans leurs index secondaires", empty)
+            return empty
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) not in ("55P03", "40P01"):
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    logger.warning("Tables %s occupées : premier chargement avec leurs index", wanted)
+    return []
+
+
+def _is_empty(cursor, table: str) -> bool:
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+    return cursor.fetchone()[0]
 
 
 @contextmanager
 def bulk_load(cursor, table: str, incoming_rows: int):
-    """Insert into `table` without maintaining its non-unique indexes when the insert at least
-    doubles it (a first national import): they are dropped, then rebuilt once in bulk (sorted,
-    in parallel), which costs less than growing them row by row.
+    """Insert into `table` without maintaining its non-unique indexes when the table was empty
+    and locked for it (see `_lock_empty_tables_for_bulk_load`): they are dropped, then rebuilt
+    once in bulk (sorted, in parallel), which costs less than growing them row by row.
 
-    Unique indexes stay, so constraints hold throughout. The drop locks the table until commit,
-    which only a first load of this size can afford; a yearly re-import stays below the ratio and
-    keeps the indexes (and its readers).
+    Unique indexes stay, so constraints hold throughout; a failure rolls the drop back. Other
+    tables, populated ones in particular, keep their indexes and their readers.
     """
-    cursor.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
-    existing_rows = cursor.fetchone()[0]
-    if incoming_rows < max(2 * existing_rows, BULK_LOAD_MIN_ROWS):
+    cursor.execute(
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_locks
+                        WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+                          AND relation = %s::regclass AND mode = 'AccessExclusiveLock')
+        """,
+        [table],
+    )
+    if incoming_rows < BULK_LOAD_MIN_ROWS or not cursor.fetchone()[0]:
         yield
         return
     cursor.execute(
