@@ -1,11 +1,16 @@
 """Benchmark of the spotting pages and API on a large establishment inside a national-size base.
 
-    uv run python bench/list_queries.py [--department 59] [--department-rows 285000] [--other-rows 1400000]
+    uv run python bench/list_queries.py [--server embedded|external] [--department 59]
+                                        [--department-rows 285000] [--other-rows 1400000] [--rebuild]
 
-Builds (once) a database `zlv_bench_list`: a whole département generated and imported (~200 000
-dwellings in scope for the establishment) plus a national file of other dwellings (~1 000 000),
-then times server-side (in-process Django test client) ≥ 20 requests per case and prints p50/p95
-and response sizes. Re-runs reuse the database; `--rebuild` starts again.
+Measures what an agent gets right after the import of its territory: a national base of other
+dwellings (~1 000 000, built once into `zlv_bench_list_base` and kept), copied into
+`zlv_bench_list`, then a whole département generated and imported with `import_lovac`
+(~200 000 dwellings in scope for the establishment), and the pages timed at once — no manual
+VACUUM, no warm-up request. Times server-side (in-process Django test client) ≥ 20 requests per
+case and prints p50/p95 and response sizes. Every database belongs to a plain role (`zlv_bench`,
+neither superuser nor CREATEDB), as on a managed PostgreSQL. `--rebuild` rebuilds the national
+base too.
 """
 
 import argparse
@@ -20,65 +25,70 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.import_lovac import DEFAULT_ADMIN_URL, server_urls  # noqa: E402
+
 DATABASE = "zlv_bench_list"
+BASE_DATABASE = "zlv_bench_list_base"
 REQUESTS_PER_CASE = 25
 
 
-def database_url() -> tuple[str, str]:
-    from zlv.utils.embedded_db import ensure_embedded_server
-
-    if os.environ.get("DATABASE_URL"):
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        return f"{base}/postgres", f"{base}/{DATABASE}"
-    settings = ensure_embedded_server(ROOT / "var" / "pgdata")
-    host = quote(settings["HOST"], safe="")
-    base = f"postgresql://postgres@{host}:{settings['PORT']}"
-    return f"{base}/postgres", f"{base}/{DATABASE}"
-
-
-def build(admin_url: str, url: str, options) -> None:
+def build(admin_url: str, role_url: str, options) -> str:
+    """The national base (once), copied; then the département imported into the copy, as an agent's
+    territory arrives in the service. Returns the copy's URL."""
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if exists and not options.rebuild:
-            return
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    env = {**os.environ, "DATABASE_URL": url, "ZLV_DEMO": "0"}
+    from bench.import_lovac import BENCH_ROLE, fresh_database
 
-    def manage(*arguments):
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+
+    def manage(url, *arguments):
+        env = {**os.environ, "DATABASE_URL": url, "ZLV_DEMO": "0"}
         started = time.perf_counter()
         subprocess.run([sys.executable, str(ROOT / "manage.py"), *arguments], env=env, check=True)
         print(f"  {' '.join(arguments[:3])}… {time.perf_counter() - started:.0f} s", flush=True)
 
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    manage("migrate", "--no-input", "-v", "0")
-    manage("load_geography")
-    files = [
-        (options.department, options.department_rows, out / f"list-{options.department}.csv"),
-        ("FR", options.other_rows, out / "list-FR.csv"),
-    ]
-    for territory, rows, path in files:
+    def generated(url: str, territory: str, rows: int, path: Path) -> Path:
+        """The file, generated once (from the geography of the database at `url`)."""
         if not path.exists():
-            manage("generate_lovac", "--territory", territory, "--millesime", "2025", "--rows", str(rows),
-                   "--seed", "7", "--out", str(path))  # fmt: skip
-        manage("import_lovac", str(path), "--millesime", "2025", "--max-rejected", "100000")
-    manage(
-        "create_establishment",
-        "--territory",
+            manage(url, "generate_lovac", "--territory", territory, "--millesime", "2025",
+                   "--rows", str(rows), "--seed", "7", "--out", str(path))  # fmt: skip
+        return path
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [BASE_DATABASE]
+        ).fetchone()
+    if options.rebuild or not exists:
+        print("base nationale (construite une fois)", flush=True)
+        fresh_database(admin_url, BASE_DATABASE)
+        base_url = f"{role_url}/{BASE_DATABASE}"
+        manage(base_url, "migrate", "--no-input", "-v", "0")
+        manage(base_url, "load_geography")
+        national = generated(base_url, "FR", options.other_rows, out / f"list-FR-{options.other_rows}.csv")
+        manage(base_url, "import_lovac", str(national), "--millesime", "2025", "--max-rejected", "100000")
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
+        )
+        connection.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(DATABASE), sql.Identifier(BASE_DATABASE), sql.Identifier(BENCH_ROLE)
+            )
+        )
+    url = f"{role_url}/{DATABASE}"
+    department = generated(
+        url,
         options.department,
-        "--user",
-        "bench@zlv.test",
-        "--role",
-        "usual",
+        options.department_rows,
+        out / f"list-{options.department}-{options.department_rows}.csv",
     )
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("VACUUM ANALYZE")
+    print(f"import du territoire {options.department}, puis mesure immédiate", flush=True)
+    manage(url, "import_lovac", str(department), "--millesime", "2025", "--max-rejected", "100000")
+    manage(url, "create_establishment", "--territory", options.department, "--user", "bench@zlv.test",
+           "--role", "usual")  # fmt: skip
+    return url
 
 
 def seed_campaigns(user, count: int = 12) -> list[int]:
@@ -133,11 +143,8 @@ def timed(client, path: str) -> tuple[float, int, int]:
 
 def report(client, label: str, samples: list) -> None:
     """Time each sample (a path, or a tuple of paths a page needs together, timed as one),
-    cycled up to REQUESTS_PER_CASE after one warm-up each."""
+    cycled up to REQUESTS_PER_CASE, without warm-up: the first requests count too."""
     samples = [sample if isinstance(sample, tuple) else (sample,) for sample in samples]
-    for sample in samples:
-        for path in sample:
-            client.get(path)
     durations, sizes, statuses = [], [], set()
     for index in range(max(REQUESTS_PER_CASE, len(samples))):
         total, size = 0.0, 0
@@ -158,14 +165,16 @@ def report(client, label: str, samples: list) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", choices=["embedded", "external"], default="embedded")
+    parser.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL))
     parser.add_argument("--department", default="59")
     parser.add_argument("--department-rows", type=int, default=285_000)
     parser.add_argument("--other-rows", type=int, default=1_400_000)
     parser.add_argument("--rebuild", action="store_true")
     options = parser.parse_args()
 
-    admin_url, url = database_url()
-    build(admin_url, url, options)
+    admin_url, role_url = server_urls(options.server, options.admin_url)
+    url = build(admin_url, role_url, options)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["ZLV_DEMO"] = "0"
@@ -211,6 +220,11 @@ def main() -> None:
         pair = (f"/api/v1/housing?{query}", f"/api/v1/housing/count?{query}")
         report(client, f"liste p.1 + comptes · {query or 'sans filtre'}", [pair])
     report(client, "page « Parc de logements » (HTML complet)", ["/parc-de-logements"])
+    report(
+        client,
+        "page « Parc de logements » complète, 10 jeux de filtres",
+        [f"/parc-de-logements?{query}" for query in single_filters[:10]],
+    )
     report(client, "recherche nom de propriétaire (liste)", [f"/api/v1/housing?query={q}" for q in searches])
     report(
         client,

@@ -1,9 +1,12 @@
-"""The import on any role and next to its readers: constraint checks and locks."""
+"""The import on any role and next to its readers: constraint checks, locks, statistics left behind."""
 
+import io
+import re
 import threading
 import time
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 
@@ -219,3 +222,57 @@ def test_a_first_load_into_an_empty_base_completes_while_an_agent_waits(communes
     assert reader_waited == [True]
     assert result.status == "imported" and result.housing_created == 40
     assert pages and set(pages) == {200}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_leaves_fresh_statistics_and_vacuumed_tables(communes, tmp_path):
+    """Right after the command: statistics of the run's tables, and a VACUUM (visibility map set,
+    so that the list's index-only scans need not visit the table)."""
+    code, summary, _report = import_file(tmp_path, [lovac_row(number) for number in range(1, 31)])
+    assert (code, summary["housing_created"]) == (0, 30)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT relname, last_analyze IS NOT NULL, last_vacuum IS NOT NULL
+              FROM pg_stat_user_tables WHERE relname = ANY(%s) ORDER BY relname
+            """,
+            [list(IMPORTED_TABLES)],
+        )
+        assert cursor.fetchall() == [(table, True, True) for table in sorted(IMPORTED_TABLES)]
+        cursor.execute(
+            "SELECT relpages, relallvisible, reltuples FROM pg_class WHERE relname = 'housing_housing'"
+        )
+        relpages, relallvisible, reltuples = cursor.fetchone()
+    assert relpages > 0 and relallvisible == relpages
+    assert reltuples == 30
+
+
+def test_statistics_are_refreshed_inside_the_run(communes, tmp_path):
+    """Inside a transaction (as here) the VACUUM waits for the commit, the ANALYZE does not."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        started = cursor.fetchone()[0]
+    code, _summary, _report = import_file(tmp_path, [lovac_row(number) for number in range(1, 14)])
+    assert code == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT relname, last_analyze >= %s FROM pg_stat_user_tables WHERE relname = ANY(%s) ORDER BY 1",
+            [started, list(IMPORTED_TABLES)],
+        )
+        assert cursor.fetchall() == [(table, True) for table in sorted(IMPORTED_TABLES)]
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'housing_housing'")
+        assert cursor.fetchone()[0] == 13
+
+
+def test_timings_list_every_step_and_the_peak_memory(communes, tmp_path):
+    path = write_lovac(tmp_path / "lovac.csv", [lovac_row(1), lovac_row(2)])
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "import_lovac", str(path), "--millesime", str(MILLESIME), "--timings", stdout=out, stderr=err
+    )
+    steps = [line.split()[1] for line in err.getvalue().splitlines() if line.startswith("étape ")]
+    assert steps[:3] == ["Ouverture", "Lecture", "Préparation"]
+    assert {"Logements", "Statistiques", "Validation", "Entretien", "Rapport"} <= set(steps)
+    assert re.search(r"^pic RSS \d+ Mo$", err.getvalue(), re.MULTILINE)
+    assert "Import terminé." in out.getvalue()

@@ -745,6 +745,51 @@ def merge(
     return counts
 
 
+def analyze_changed_tables(cursor) -> list[str]:
+    """ANALYZE the tables this transaction wrote to (their statistics commit with the import);
+    returns their names, for the VACUUM after commit."""
+    cursor.execute(
+        """
+        SELECT relname FROM pg_stat_xact_user_tables
+         WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0
+         ORDER BY relname
+        """
+    )
+    tables = [name for (name,) in cursor.fetchall()]
+    for table in tables:
+        cursor.execute(f'ANALYZE "{table}"')
+    return tables
+
+
+def vacuum_after_commit(tables: list[str]) -> None:
+    """VACUUM (ANALYZE) `tables` once the import is committed: visibility map (index-only scans),
+    hint bits, the trigram index's pending list. Deferred to the outer transaction's commit when
+    the import runs inside one (VACUUM cannot run in a transaction block)."""
+    from django.db import DatabaseError, connection, transaction
+
+    if not tables:
+        return
+
+    def vacuum() -> None:
+        started = time.monotonic()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                cursor.execute("VACUUM (ANALYZE) " + ", ".join(f'"{table}"' for table in tables))
+                cursor.execute("RESET maintenance_work_mem")
+        except DatabaseError as error:
+            logger.warning("VACUUM après import impossible (%s) : %s", ", ".join(tables), error)
+            return
+        logger.info(
+            "VACUUM (ANALYZE) après import : %s en %.1f s", ", ".join(tables), time.monotonic() - started
+        )
+
+    if connection.in_atomic_block:
+        transaction.on_commit(vacuum)
+    else:
+        vacuum()
+
+
 def _follow_commune_merges(run) -> int:
     """Move dwellings whose national id now comes under another commune code (commune merges).
 
