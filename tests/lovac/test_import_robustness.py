@@ -272,7 +272,7 @@ def test_timings_list_every_step_and_the_peak_memory(communes, tmp_path):
         "import_lovac", str(path), "--millesime", str(MILLESIME), "--timings", stdout=out, stderr=err
     )
     steps = [line.split()[1] for line in err.getvalue().splitlines() if line.startswith("étape ")]
-    assert steps[:3] == ["Ouverture", "Lecture", "Préparation"]
+    assert steps[:4] == ["Ouverture", "Lecture", "Dédoublonnage", "Préparation"]
     assert {"Logements", "Statistiques", "Validation", "Entretien", "Rapport"} <= set(steps)
     assert re.search(r"^pic RSS \d+ Mo$", err.getvalue(), re.MULTILINE)
     assert "Import terminé." in out.getvalue()

@@ -42,11 +42,14 @@ STAGING_HOUSING = "lovac_stg_housing"
 STAGING_LINKS = "lovac_stg_link"
 STAGING_OWNERS = "lovac_o"
 STAGING_BUILDINGS = "lovac_stg_building"
+STAGING_BUILDING_ROWS = "lovac_stg_building_row"
 TEMP_TABLES = [
     STAGING_HOUSING,
     STAGING_LINKS,
     STAGING_OWNERS,
     STAGING_BUILDINGS,
+    STAGING_BUILDING_ROWS,
+    "lovac_duplicates",
     "lovac_h",
     "lovac_l",
     "lovac_cur",
@@ -92,6 +95,8 @@ STAGING_HOUSING_COLUMNS = {
     "vacancy_start_year": "smallint",
     "idprocpte": "text",
 }
+# One row per owner slot of a kept line: the right, and the owner as this line describes it
+# (the owners' table is drawn from these once the file is read, see Staging.finish).
 STAGING_LINK_COLUMNS = {
     "line": "integer",
     "rank": "smallint",
@@ -99,6 +104,11 @@ STAGING_LINK_COLUMNS = {
     "property_right": "text",
     "locprop": "smallint",
     "idprodroit": "text",
+    "full_name": "text",
+    "birth_date": "date",
+    "kind": "text",
+    "siren": "text",
+    "address": "text",
 }
 STAGING_OWNER_COLUMNS = {
     "idpersonne": "text",
@@ -188,6 +198,9 @@ class Staging:
 
     Frames are serialised and COPY'd on a writer thread so that PostgreSQL ingests one chunk
     while polars parses the next; only that thread touches the connection until `flush()` returns.
+    Nothing the file holds is kept in memory between chunks: duplicates, distinct owners and
+    buildings are resolved by SQL once the file is read (`finish`), so that the import's memory
+    depends on the chunk size, not on the file's.
     """
 
     def __init__(self, cursor):
@@ -208,6 +221,8 @@ class Staging:
             STAGING_BUILDINGS,
             {"building_id": "text", "housing_count": "integer", "vacant_housing_count": "integer"},
         )
+        self._create(STAGING_BUILDING_ROWS, {"building_id": "text", "local_id": "text", "vacant": "boolean"})
+        self._create("lovac_rejected_ids", {"local_id": "text"})
 
     def _create(self, name: str, columns: dict[str, str]) -> None:
         definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
@@ -224,8 +239,72 @@ class Staging:
         self.copy(STAGING_LINKS, frame.select(list(STAGING_LINK_COLUMNS)))
         self.owner_rows += frame.height
 
-    def owners(self, frame: pl.DataFrame) -> None:
-        self.copy(STAGING_OWNERS, frame.select(list(STAGING_OWNER_COLUMNS)))
+    def buildings(self, frame: pl.DataFrame) -> None:
+        """(building_id, local_id, vacant) of every dwelling line, in scope or not."""
+        self.copy(STAGING_BUILDING_ROWS, frame.select(list(frame.columns)))
+
+    def rejected_ids(self, local_ids: pl.Series) -> None:
+        """National ids of rejected lines: those dwellings do not leave the vacancy (merge step 6)."""
+        local_ids = local_ids.drop_nulls()
+        if local_ids.len():
+            self.copy("lovac_rejected_ids", local_ids.alias("local_id").to_frame())
+
+    def finish(self) -> list[int]:
+        """Once every chunk is staged: drop duplicate records, draw the distinct owners and count
+        the buildings' dwellings. Returns the line numbers of the duplicates dropped."""
+        self.flush()
+        cursor = self.cursor
+        # For one national id, the record kept is the latest vacancy start, then the latest
+        # mutation, then the highest rental value, then the first line.
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE lovac_duplicates AS
+            SELECT line FROM (
+                SELECT s.line, row_number() OVER (
+                           PARTITION BY s.local_id
+                           ORDER BY s.vacancy_start_year DESC NULLS LAST,
+                                    s.last_mutation_year DESC NULLS LAST,
+                                    s.rental_value DESC NULLS LAST, s.line) AS position
+                  FROM {STAGING_HOUSING} s
+                 WHERE s.local_id IN (SELECT local_id FROM {STAGING_HOUSING}
+                                       GROUP BY local_id HAVING count(*) > 1)
+            ) ranked
+             WHERE position > 1
+            """
+        )
+        cursor.execute("SELECT line FROM lovac_duplicates ORDER BY line")
+        duplicate_lines = [line for (line,) in cursor.fetchall()]
+        if duplicate_lines:
+            cursor.execute(f"DELETE FROM {STAGING_HOUSING} t USING lovac_duplicates d WHERE t.line = d.line")
+            self.housing_rows -= cursor.rowcount
+            cursor.execute(f"DELETE FROM {STAGING_LINKS} t USING lovac_duplicates d WHERE t.line = d.line")
+            self.owner_rows -= cursor.rowcount
+        # An owner's fields come from its first slot in the file; it is a multi-owner when it is
+        # the primary owner (rank 1) of more than one kept line.
+        cursor.execute(
+            f"""
+            INSERT INTO {STAGING_OWNERS} ({", ".join(STAGING_OWNER_COLUMNS)})
+            SELECT idpersonne, full_name, birth_date, kind, siren, address, primary_count
+              FROM (SELECT l.*,
+                           row_number() OVER (PARTITION BY l.idpersonne COLLATE "C"
+                                              ORDER BY l.line, l.rank) AS position,
+                           count(*) FILTER (WHERE l.rank = 1)
+                               OVER (PARTITION BY l.idpersonne COLLATE "C") AS primary_count
+                      FROM {STAGING_LINKS} l) ranked
+             WHERE position = 1
+            """
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {STAGING_BUILDINGS} (building_id, housing_count, vacant_housing_count)
+            SELECT building_id, count(*), count(*) FILTER (WHERE vacant)
+              FROM (SELECT building_id, local_id, bool_or(vacant) AS vacant
+                      FROM {STAGING_BUILDING_ROWS} GROUP BY building_id, local_id) dwellings
+             GROUP BY building_id
+            """
+        )
+        cursor.execute(f"TRUNCATE {STAGING_BUILDING_ROWS}")
+        return duplicate_lines
 
     def copy(self, table: str, frame: pl.DataFrame) -> None:
         """Queue `frame` for COPY into `table` (CSV: unquoted empty field = NULL)."""
@@ -270,10 +349,7 @@ def merge(
     millesime: int,
     run_id: int,
     author_id: int,
-    duplicate_lines: list[int],
     communes: set[str],
-    rejected_local_ids: list[str],
-    buildings: pl.DataFrame | None,
     progress=None,
 ) -> MergeCounts:
     """Merge the staged rows into dwellings, owners, rights and buildings; returns the counts.
@@ -310,23 +386,12 @@ def merge(
             LINK: staging.owner_rows,
         },
     )
-    if duplicate_lines:
-        run(f"DELETE FROM {STAGING_HOUSING} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
-        run(f"DELETE FROM {STAGING_LINKS} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
-    if buildings is not None and buildings.height:
-        staging.copy(
-            STAGING_BUILDINGS,
-            buildings.select("building_id", "housing_count", "vacant_housing_count").sort("building_id"),
-        )
     # Resolved once: pg_get_serial_sequence() in the SELECT would run for every row.
     sequence = scalar(f"SELECT pg_get_serial_sequence('{HOUSING}', 'id')")
     run("CREATE TEMP TABLE lovac_communes (code text PRIMARY KEY)")
     if communes:
         staging.copy("lovac_communes", pl.DataFrame({"code": sorted(communes)}))
     run("CREATE TEMP TABLE lovac_touched_owners (owner_id bigint)")
-    run("CREATE TEMP TABLE lovac_rejected_ids (local_id text)")
-    if rejected_local_ids:
-        staging.copy("lovac_rejected_ids", pl.DataFrame({"local_id": rejected_local_ids}))
     staging.flush()
     run(f"ANALYZE {STAGING_HOUSING}")
     run(f"ANALYZE {STAGING_LINKS}")

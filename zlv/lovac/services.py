@@ -156,10 +156,7 @@ def lovac_import(
                 millesime=millesime,
                 run_id=run.pk,
                 author_id=author.pk,
-                duplicate_lines=read.duplicate_lines,
                 communes=read.communes,
-                rejected_local_ids=read.rejected_local_ids,
-                buildings=read.buildings,
                 progress=progress,
             )
             result.housing_created = counts.housing_created

@@ -14,6 +14,7 @@ EXIT_REFUSED = 2
 PHASES = {
     "ouverture": "Ouverture (empreinte du fichier)",
     "lecture": "Lecture du fichier",
+    "dédoublonnage": "Dédoublonnage (doublons, propriétaires, bâtiments)",
     "préparation": "Préparation",
     "bâtiments": "Bâtiments",
     "propriétaires": "Propriétaires",
