@@ -1,16 +1,14 @@
 """Benchmark of the spotting pages and API on a large establishment inside a national-size base.
 
     uv run python bench/list_queries.py [--server embedded|external] [--department 59]
-                                        [--department-rows 285000] [--other-rows 1400000] [--rebuild]
+                                        [--department-rows 285000] [--other-rows 1400000] [--reuse]
 
-Measures what an agent gets right after the import of its territory: a national base of other
-dwellings (~1 000 000, built once into `zlv_bench_list_base` and kept), copied into
-`zlv_bench_list`, then a whole département generated and imported with `import_lovac`
-(~200 000 dwellings in scope for the establishment), and the pages timed at once — no manual
-VACUUM, no warm-up request. Times server-side (in-process Django test client) ≥ 20 requests per
-case and prints p50/p95 and response sizes. Every database belongs to a plain role (`zlv_bench`,
-neither superuser nor CREATEDB), as on a managed PostgreSQL. `--rebuild` rebuilds the national
-base too.
+Builds a new database `zlv_bench_list`, owned by a plain role (`zlv_bench`, neither superuser nor
+CREATEDB) as on a managed PostgreSQL: a whole département generated and imported (~200 000
+dwellings in scope for the establishment), then a national file of other dwellings
+(~1 000 000). The pages are timed at once, in the state `import_lovac` leaves: no manual VACUUM,
+no warm-up request. Times server-side (in-process Django test client) ≥ 20 requests per case
+and prints p50/p95 and response sizes. `--reuse` measures the existing database as it is.
 """
 
 import argparse
@@ -28,66 +26,47 @@ sys.path.insert(0, str(ROOT))
 from bench.import_lovac import DEFAULT_ADMIN_URL, server_urls  # noqa: E402
 
 DATABASE = "zlv_bench_list"
-BASE_DATABASE = "zlv_bench_list_base"
 REQUESTS_PER_CASE = 25
 
 
 def build(admin_url: str, role_url: str, options) -> str:
-    """The national base (once), copied; then the département imported into the copy, as an agent's
-    territory arrives in the service. Returns the copy's URL."""
+    """A new database: a whole département imported, then a national file of other dwellings;
+    the pages are measured right after the last import. Returns the database's URL."""
     import psycopg
-    from psycopg import sql
 
-    from bench.import_lovac import BENCH_ROLE, fresh_database
+    from bench.import_lovac import fresh_database
 
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
+    url = f"{role_url}/{DATABASE}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+    if exists and options.reuse:
+        print(f"base {DATABASE} réutilisée telle quelle (--reuse)", flush=True)
+        return url
+    fresh_database(admin_url, DATABASE)
+    env = {**os.environ, "DATABASE_URL": url, "ZLV_DEMO": "0"}
 
-    def manage(url, *arguments):
-        env = {**os.environ, "DATABASE_URL": url, "ZLV_DEMO": "0"}
+    def manage(*arguments):
         started = time.perf_counter()
         subprocess.run([sys.executable, str(ROOT / "manage.py"), *arguments], env=env, check=True)
         print(f"  {' '.join(arguments[:3])}… {time.perf_counter() - started:.0f} s", flush=True)
 
-    def generated(url: str, territory: str, rows: int, path: Path) -> Path:
-        """The file, generated once (from the geography of the database at `url`)."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    manage("migrate", "--no-input", "-v", "0")
+    manage("load_geography")
+    files = [
+        (options.department, options.department_rows),
+        ("FR", options.other_rows),
+    ]
+    for territory, rows in files:
+        path = out / f"list-{territory}-{rows}.csv"
         if not path.exists():
-            manage(url, "generate_lovac", "--territory", territory, "--millesime", "2025",
-                   "--rows", str(rows), "--seed", "7", "--out", str(path))  # fmt: skip
-        return path
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [BASE_DATABASE]
-        ).fetchone()
-    if options.rebuild or not exists:
-        print("base nationale (construite une fois)", flush=True)
-        fresh_database(admin_url, BASE_DATABASE)
-        base_url = f"{role_url}/{BASE_DATABASE}"
-        manage(base_url, "migrate", "--no-input", "-v", "0")
-        manage(base_url, "load_geography")
-        national = generated(base_url, "FR", options.other_rows, out / f"list-FR-{options.other_rows}.csv")
-        manage(base_url, "import_lovac", str(national), "--millesime", "2025", "--max-rejected", "100000")
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-        connection.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
-                sql.Identifier(DATABASE), sql.Identifier(BASE_DATABASE), sql.Identifier(BENCH_ROLE)
-            )
-        )
-    url = f"{role_url}/{DATABASE}"
-    department = generated(
-        url,
-        options.department,
-        options.department_rows,
-        out / f"list-{options.department}-{options.department_rows}.csv",
-    )
-    print(f"import du territoire {options.department}, puis mesure immédiate", flush=True)
-    manage(url, "import_lovac", str(department), "--millesime", "2025", "--max-rejected", "100000")
-    manage(url, "create_establishment", "--territory", options.department, "--user", "bench@zlv.test",
+            manage("generate_lovac", "--territory", territory, "--millesime", "2025", "--rows", str(rows),
+                   "--seed", "7", "--out", str(path))  # fmt: skip
+        manage("import_lovac", str(path), "--millesime", "2025", "--max-rejected", "100000")
+    manage("create_establishment", "--territory", options.department, "--user", "bench@zlv.test",
            "--role", "usual")  # fmt: skip
+    print("mesure immédiate, sans VACUUM manuel ni requête de chauffe", flush=True)
     return url
 
 
@@ -170,7 +149,9 @@ def main() -> None:
     parser.add_argument("--department", default="59")
     parser.add_argument("--department-rows", type=int, default=285_000)
     parser.add_argument("--other-rows", type=int, default=1_400_000)
-    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="mesurer la base existante telle quelle, sans la reconstruire"
+    )
     options = parser.parse_args()
 
     admin_url, role_url = server_urls(options.server, options.admin_url)
