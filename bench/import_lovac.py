@@ -12,7 +12,9 @@ machine's load (`uptime`) before and after.
 `--server embedded` (default) uses the embedded PostgreSQL under var/pgdata; `--server external`
 the machine's PostgreSQL (`--admin-url`, default postgres://postgres@127.0.0.1:5432/postgres, a
 role that may create roles and databases). The generated files are kept under bench/out/ and
-reused by later runs with the same arguments.
+reused by later runs with the same arguments. The generator holds its whole file in memory
+(≈ 2.5 GB per million lines): a national file of more than PART_ROWS lines is generated in
+parts, each for a group of départements, and the parts are concatenated.
 """
 
 import argparse
@@ -32,6 +34,19 @@ BENCH_DATABASE = "zlv_bench"
 BENCH_ROLE = "zlv_bench"
 APPLICATION_NAME = "zlv-bench-import"
 DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+PART_ROWS = 1_500_000
+
+# Run by `generate_in_parts`: the file of one group of départements (arguments given as JSON).
+GENERATE_PART = """
+import json, sys
+import django
+django.setup()
+from zlv.geo.models import Commune
+from zlv.lovac.generator import generate_lovac
+departments, rows, seed, millesime, out = json.loads(sys.argv[1])
+communes = Commune.objects.filter(department_id__in=departments).iterator(chunk_size=5000)
+generate_lovac(communes=communes, millesime=millesime, rows=rows, seed=seed, out=out)
+"""
 
 
 def server_urls(server: str, admin_url: str) -> tuple[str, str]:
@@ -140,10 +155,13 @@ def bench_one(options, admin_url: str, role_url: str, rows: int) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists():
         started = time.perf_counter()
-        manage(
-            "generate_lovac", "--territory", options.territory, "--millesime", str(options.millesime),
-            "--rows", str(rows), "--seed", str(options.seed), "--out", str(out), env=env,
-        )  # fmt: skip
+        if options.territory == "FR" and rows > PART_ROWS:
+            generate_in_parts(options, rows, out, env)
+        else:
+            manage(
+                "generate_lovac", "--territory", options.territory, "--millesime", str(options.millesime),
+                "--rows", str(rows), "--seed", str(options.seed), "--out", str(out), env=env,
+            )  # fmt: skip
         size_mb = out.stat().st_size / 1e6
         print(
             f"fichier généré en {time.perf_counter() - started:.1f} s : {out} ({size_mb:.0f} Mo)", flush=True
@@ -157,6 +175,49 @@ def bench_one(options, admin_url: str, role_url: str, rows: int) -> dict:
     if not options.keep:
         drop_database(admin_url, database)
     return figures
+
+
+def generate_in_parts(options, rows: int, out: Path, env: dict) -> None:
+    """A national file of `rows` lines, generated for groups of départements of about PART_ROWS
+    lines each (rows shared by population), then concatenated. Départements do not share national
+    ids; owner ids may rarely meet across parts, as one owner of several départements would."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as connection:
+        populations = connection.execute(
+            "SELECT department_id, sum(coalesce(population, 0)) FROM geo_commune GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    total = sum(population for _code, population in populations)
+    count = -(-rows // PART_ROWS)
+    groups: list[list[str]] = [[] for _ in range(count)]
+    filled = 0
+    for code, population in populations:  # in code order, filling one group after the other
+        groups[min(int(filled * count / total), count - 1)].append(code)
+        filled += population
+    groups = [group for group in groups if group]
+    parts, remaining = [], rows
+    for index, group in enumerate(groups):
+        share = sum(population for code, population in populations if code in group) / total
+        part_rows = remaining if index == len(groups) - 1 else round(rows * share)
+        remaining -= part_rows
+        part = out.with_suffix(f".part{index}.csv")
+        arguments = json.dumps([group, part_rows, options.seed + index, options.millesime, str(part)])
+        subprocess.run(
+            [sys.executable, "-c", GENERATE_PART, arguments],
+            env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            check=True,
+            cwd=ROOT,
+        )
+        parts.append(part)
+    with open(out, "wb") as destination:
+        for index, part in enumerate(parts):
+            with open(part, "rb") as source:
+                header = source.readline()
+                if index == 0:
+                    destination.write(header)
+                while block := source.read(16 * 1024 * 1024):
+                    destination.write(block)
+            part.unlink()
 
 
 def timed_import(options, admin_url: str, database: str, path: Path, env: dict) -> dict:
