@@ -1,11 +1,14 @@
 """Benchmark of the spotting pages and API on a large establishment inside a national-size base.
 
-    uv run python bench/list_queries.py [--department 59] [--department-rows 285000] [--other-rows 1400000]
+    uv run python bench/list_queries.py [--server embedded|external] [--department 59]
+                                        [--department-rows 285000] [--other-rows 1400000] [--reuse]
 
-Builds (once) a database `zlv_bench_list`: a whole département generated and imported (~200 000
-dwellings in scope for the establishment) plus a national file of other dwellings (~1 000 000),
-then times server-side (in-process Django test client) ≥ 20 requests per case and prints p50/p95
-and response sizes. Re-runs reuse the database; `--rebuild` starts again.
+Builds a new database `zlv_bench_list`, owned by a plain role (`zlv_bench`, neither superuser nor
+CREATEDB) as on a managed PostgreSQL: a whole département generated and imported (~200 000
+dwellings in scope for the establishment), then a national file of other dwellings
+(~1 000 000). The pages are timed at once, in the state `import_lovac` leaves: no manual VACUUM,
+no warm-up request. Times server-side (in-process Django test client) ≥ 20 requests per case
+and prints p50/p95 and response sizes. `--reuse` measures the existing database as it is.
 """
 
 import argparse
@@ -22,34 +25,26 @@ sys.path.insert(0, str(ROOT))
 # Outside demo mode the settings require a signing key; a benchmark signs nothing that matters.
 os.environ.setdefault("SECRET_KEY", "bench-only-signing-key")
 
+from bench.import_lovac import DEFAULT_ADMIN_URL, server_urls  # noqa: E402
+
 DATABASE = "zlv_bench_list"
 REQUESTS_PER_CASE = 25
 
 
-def database_url() -> tuple[str, str]:
-    from zlv.utils.embedded_db import ensure_embedded_server
-
-    if os.environ.get("DATABASE_URL"):
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        return f"{base}/postgres", f"{base}/{DATABASE}"
-    settings = ensure_embedded_server(ROOT / "var" / "pgdata")
-    host = quote(settings["HOST"], safe="")
-    base = f"postgresql://postgres@{host}:{settings['PORT']}"
-    return f"{base}/postgres", f"{base}/{DATABASE}"
-
-
-def build(admin_url: str, url: str, options) -> None:
+def build(admin_url: str, role_url: str, options) -> str:
+    """A new database: a whole département imported, then a national file of other dwellings;
+    the pages are measured right after the last import. Returns the database's URL."""
     import psycopg
-    from psycopg import sql
 
+    from bench.import_lovac import fresh_database
+
+    url = f"{role_url}/{DATABASE}"
     with psycopg.connect(admin_url, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if exists and not options.rebuild:
-            return
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    if exists and options.reuse:
+        print(f"base {DATABASE} réutilisée telle quelle (--reuse)", flush=True)
+        return url
+    fresh_database(admin_url, DATABASE)
     env = {**os.environ, "DATABASE_URL": url, "ZLV_DEMO": "0"}
 
     def manage(*arguments):
@@ -62,25 +57,19 @@ def build(admin_url: str, url: str, options) -> None:
     manage("migrate", "--no-input", "-v", "0")
     manage("load_geography")
     files = [
-        (options.department, options.department_rows, out / f"list-{options.department}.csv"),
-        ("FR", options.other_rows, out / "list-FR.csv"),
+        (options.department, options.department_rows),
+        ("FR", options.other_rows),
     ]
-    for territory, rows, path in files:
+    for territory, rows in files:
+        path = out / f"list-{territory}-{rows}.csv"
         if not path.exists():
             manage("generate_lovac", "--territory", territory, "--millesime", "2025", "--rows", str(rows),
                    "--seed", "7", "--out", str(path))  # fmt: skip
         manage("import_lovac", str(path), "--millesime", "2025", "--max-rejected", "100000")
-    manage(
-        "create_establishment",
-        "--territory",
-        options.department,
-        "--user",
-        "bench@zlv.test",
-        "--role",
-        "usual",
-    )
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("VACUUM ANALYZE")
+    manage("create_establishment", "--territory", options.department, "--user", "bench@zlv.test",
+           "--role", "usual")  # fmt: skip
+    print("mesure immédiate, sans VACUUM manuel ni requête de chauffe", flush=True)
+    return url
 
 
 def seed_campaigns(user, count: int = 12) -> list[int]:
@@ -135,11 +124,8 @@ def timed(client, path: str) -> tuple[float, int, int]:
 
 def report(client, label: str, samples: list) -> None:
     """Time each sample (a path, or a tuple of paths a page needs together, timed as one),
-    cycled up to REQUESTS_PER_CASE after one warm-up each."""
+    cycled up to REQUESTS_PER_CASE, without warm-up: the first requests count too."""
     samples = [sample if isinstance(sample, tuple) else (sample,) for sample in samples]
-    for sample in samples:
-        for path in sample:
-            client.get(path)
     durations, sizes, statuses = [], [], set()
     for index in range(max(REQUESTS_PER_CASE, len(samples))):
         total, size = 0.0, 0
@@ -160,14 +146,18 @@ def report(client, label: str, samples: list) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", choices=["embedded", "external"], default="embedded")
+    parser.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL))
     parser.add_argument("--department", default="59")
     parser.add_argument("--department-rows", type=int, default=285_000)
     parser.add_argument("--other-rows", type=int, default=1_400_000)
-    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="mesurer la base existante telle quelle, sans la reconstruire"
+    )
     options = parser.parse_args()
 
-    admin_url, url = database_url()
-    build(admin_url, url, options)
+    admin_url, role_url = server_urls(options.server, options.admin_url)
+    url = build(admin_url, role_url, options)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["ZLV_DEMO"] = "0"
@@ -213,6 +203,11 @@ def main() -> None:
         pair = (f"/api/v1/housing?{query}", f"/api/v1/housing/count?{query}")
         report(client, f"liste p.1 + comptes · {query or 'sans filtre'}", [pair])
     report(client, "page « Parc de logements » (HTML complet)", ["/parc-de-logements"])
+    report(
+        client,
+        "page « Parc de logements » complète, 10 jeux de filtres",
+        [f"/parc-de-logements?{query}" for query in single_filters[:10]],
+    )
     report(client, "recherche nom de propriétaire (liste)", [f"/api/v1/housing?query={q}" for q in searches])
     report(
         client,

@@ -415,61 +415,6 @@ def test_owner_copies_follow_rights_and_owners_across_imports(communes, tmp_path
     assert first.primary_owner_search_name == "DUPONT/JEROME"
 
 
-def secondary_indexes() -> set[tuple[str, str]]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT tablename, indexdef FROM pg_indexes
-             WHERE tablename IN ('housing_owner', 'housing_housing', 'housing_housingowner', 'housing_event')
-            """
-        )
-        return set(cursor.fetchall())
-
-
-def test_a_first_load_rebuilds_the_indexes_it_dropped(communes, tmp_path, monkeypatch):
-    """Bulk mode (an insert that at least doubles a table) drops and rebuilds the same indexes."""
-    from zlv.lovac import merge as lovac_merge
-
-    before = secondary_indexes()
-    monkeypatch.setattr(lovac_merge, "BULK_LOAD_MIN_ROWS", 0)
-    rebuilt = []
-    original = lovac_merge.bulk_load
-
-    def spying_bulk_load(cursor, table, incoming_rows):
-        rebuilt.append(table)
-        return original(cursor, table, incoming_rows)
-
-    monkeypatch.setattr(lovac_merge, "bulk_load", spying_bulk_load)
-    code, summary, _report = import_file(
-        tmp_path, [lovac_row(1, ff_idpersonne_1="P0000001"), lovac_row(2, ff_idpersonne_1="P0000002")]
-    )
-
-    assert code == 0 and summary["housing_created"] == 2
-    assert set(rebuilt) == {"housing_owner", "housing_housing", "housing_housingowner", "housing_event"}
-    assert secondary_indexes() == before
-    assert_copies_match_rights()
-    # The rebuilt trigram index serves the owner search.
-    assert Owner.objects.filter(full_name__searchable__contains="DUPONT").count() == 2
-
-
-def test_a_failed_first_load_keeps_the_indexes(communes, tmp_path, monkeypatch):
-    from zlv.lovac import merge as lovac_merge
-
-    before = secondary_indexes()
-    monkeypatch.setattr(lovac_merge, "BULK_LOAD_MIN_ROWS", 0)
-    monkeypatch.setattr(lovac_merge, "rights_summary_refresh", _fail)
-    with pytest.raises(RuntimeError):
-        import_file(tmp_path, [lovac_row(1)])
-    assert secondary_indexes() == before
-    assert Housing.objects.count() == Owner.objects.count() == 0
-
-
-def _fail(*args, **kwargs):
-    raise RuntimeError("panne simulée")
-
-
 def test_a_dwelling_follows_its_commune_into_a_merged_one(communes, tmp_path):
     """The national id keeps the former commune's code: the dwelling moves, with its follow-up."""
     import_file(tmp_path, [lovac_row(1)])

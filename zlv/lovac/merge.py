@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import queue
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -29,6 +31,8 @@ from zlv.housing.models import Building, Event, Housing, HousingOwner, Owner
 from zlv.housing.primary_owner import rights_summary_refresh
 from zlv.lovac.rights import merge_rights
 
+logger = logging.getLogger(__name__)
+
 HOUSING = Housing._meta.db_table
 OWNER = Owner._meta.db_table
 LINK = HousingOwner._meta.db_table
@@ -40,11 +44,14 @@ STAGING_HOUSING = "lovac_stg_housing"
 STAGING_LINKS = "lovac_stg_link"
 STAGING_OWNERS = "lovac_o"
 STAGING_BUILDINGS = "lovac_stg_building"
+STAGING_BUILDING_ROWS = "lovac_stg_building_row"
 TEMP_TABLES = [
     STAGING_HOUSING,
     STAGING_LINKS,
     STAGING_OWNERS,
     STAGING_BUILDINGS,
+    STAGING_BUILDING_ROWS,
+    "lovac_duplicates",
     "lovac_h",
     "lovac_l",
     "lovac_cur",
@@ -93,6 +100,8 @@ STAGING_HOUSING_COLUMNS = {
     "vacancy_start_year": "smallint",
     "idprocpte": "text",
 }
+# One row per owner slot of a kept line: the right, and the owner as this line describes it
+# (the owners' table is drawn from these once the file is read, see Staging.finish).
 STAGING_LINK_COLUMNS = {
     "line": "integer",
     "rank": "smallint",
@@ -100,6 +109,11 @@ STAGING_LINK_COLUMNS = {
     "property_right": "text",
     "locprop": "smallint",
     "idprodroit": "text",
+    "full_name": "text",
+    "birth_date": "date",
+    "kind": "text",
+    "siren": "text",
+    "address": "text",
 }
 STAGING_OWNER_COLUMNS = {
     "idpersonne": "text",
@@ -143,6 +157,10 @@ REFRESHED_FIELDS = [
 
 # Below this many incoming rows, indexes are always maintained row by row (see bulk_load).
 BULK_LOAD_MIN_ROWS = 100_000
+# Locking the empty tables of a first load: attempts, and how long each waits for a reader (less
+# than PostgreSQL's default deadlock_timeout of 1 s, so that the import always gives way first).
+BULK_LOCK_ATTEMPTS = 20
+BULK_LOCK_TIMEOUT = "200ms"
 
 # Occupancy/status changes count as "by a user" when an event of these kinds has a non-system author.
 FOLLOW_UP_EVENT_KINDS = ("housing:status-updated", "housing:occupancy-updated")
@@ -185,6 +203,9 @@ class Staging:
 
     Frames are serialised and COPY'd on a writer thread so that PostgreSQL ingests one chunk
     while polars parses the next; only that thread touches the connection until `flush()` returns.
+    Nothing the file holds is kept in memory between chunks: duplicates, distinct owners and
+    buildings are resolved by SQL once the file is read (`finish`), so that the import's memory
+    depends on the chunk size, not on the file's.
     """
 
     def __init__(self, cursor):
@@ -205,6 +226,8 @@ class Staging:
             STAGING_BUILDINGS,
             {"building_id": "text", "housing_count": "integer", "vacant_housing_count": "integer"},
         )
+        self._create(STAGING_BUILDING_ROWS, {"building_id": "text", "local_id": "text", "vacant": "boolean"})
+        self._create("lovac_rejected_ids", {"local_id": "text"})
 
     def _create(self, name: str, columns: dict[str, str]) -> None:
         definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
@@ -221,8 +244,72 @@ class Staging:
         self.copy(STAGING_LINKS, frame.select(list(STAGING_LINK_COLUMNS)))
         self.owner_rows += frame.height
 
-    def owners(self, frame: pl.DataFrame) -> None:
-        self.copy(STAGING_OWNERS, frame.select(list(STAGING_OWNER_COLUMNS)))
+    def buildings(self, frame: pl.DataFrame) -> None:
+        """(building_id, local_id, vacant) of every dwelling line, in scope or not."""
+        self.copy(STAGING_BUILDING_ROWS, frame.select(list(frame.columns)))
+
+    def rejected_ids(self, local_ids: pl.Series) -> None:
+        """National ids of rejected lines: those dwellings do not leave the vacancy (merge step 6)."""
+        local_ids = local_ids.drop_nulls()
+        if local_ids.len():
+            self.copy("lovac_rejected_ids", local_ids.alias("local_id").to_frame())
+
+    def finish(self) -> list[int]:
+        """Once every chunk is staged: drop duplicate records, draw the distinct owners and count
+        the buildings' dwellings. Returns the line numbers of the duplicates dropped."""
+        self.flush()
+        cursor = self.cursor
+        # For one national id, the record kept is the latest vacancy start, then the latest
+        # mutation, then the highest rental value, then the first line.
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE lovac_duplicates AS
+            SELECT line FROM (
+                SELECT s.line, row_number() OVER (
+                           PARTITION BY s.local_id
+                           ORDER BY s.vacancy_start_year DESC NULLS LAST,
+                                    s.last_mutation_year DESC NULLS LAST,
+                                    s.rental_value DESC NULLS LAST, s.line) AS position
+                  FROM {STAGING_HOUSING} s
+                 WHERE s.local_id IN (SELECT local_id FROM {STAGING_HOUSING}
+                                       GROUP BY local_id HAVING count(*) > 1)
+            ) ranked
+             WHERE position > 1
+            """
+        )
+        cursor.execute("SELECT line FROM lovac_duplicates ORDER BY line")
+        duplicate_lines = [line for (line,) in cursor.fetchall()]
+        if duplicate_lines:
+            cursor.execute(f"DELETE FROM {STAGING_HOUSING} t USING lovac_duplicates d WHERE t.line = d.line")
+            self.housing_rows -= cursor.rowcount
+            cursor.execute(f"DELETE FROM {STAGING_LINKS} t USING lovac_duplicates d WHERE t.line = d.line")
+            self.owner_rows -= cursor.rowcount
+        # An owner's fields come from its first slot in the file; it is a multi-owner when it is
+        # the primary owner (rank 1) of more than one kept line.
+        cursor.execute(
+            f"""
+            INSERT INTO {STAGING_OWNERS} ({", ".join(STAGING_OWNER_COLUMNS)})
+            SELECT idpersonne, full_name, birth_date, kind, siren, address, primary_count
+              FROM (SELECT l.*,
+                           row_number() OVER (PARTITION BY l.idpersonne COLLATE "C"
+                                              ORDER BY l.line, l.rank) AS position,
+                           count(*) FILTER (WHERE l.rank = 1)
+                               OVER (PARTITION BY l.idpersonne COLLATE "C") AS primary_count
+                      FROM {STAGING_LINKS} l) ranked
+             WHERE position = 1
+            """
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {STAGING_BUILDINGS} (building_id, housing_count, vacant_housing_count)
+            SELECT building_id, count(*), count(*) FILTER (WHERE vacant)
+              FROM (SELECT building_id, local_id, bool_or(vacant) AS vacant
+                      FROM {STAGING_BUILDING_ROWS} GROUP BY building_id, local_id) dwellings
+             GROUP BY building_id
+            """
+        )
+        cursor.execute(f"TRUNCATE {STAGING_BUILDING_ROWS}")
+        return duplicate_lines
 
     def copy(self, table: str, frame: pl.DataFrame) -> None:
         """Queue `frame` for COPY into `table` (CSV: unquoted empty field = NULL)."""
@@ -267,10 +354,7 @@ def merge(
     millesime: int,
     run_id: int,
     author_id: int,
-    duplicate_lines: list[int],
     communes: set[str],
-    rejected_local_ids: list[str],
-    buildings: pl.DataFrame | None,
     progress=None,
 ) -> MergeCounts:
     """Merge the staged rows into dwellings, owners, rights and buildings; returns the counts.
@@ -283,7 +367,9 @@ def merge(
     tag = f"lovac-{millesime}"
     counts = MergeCounts()
     params = {"tag": tag, "run": run_id, "author": author_id}
-    _skip_row_triggers(cursor)
+    # Foreign keys are checked at the end of each statement rather than all at commit: no
+    # pending check events when a bulk load rebuilds an index, and no queue of millions of them.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def run(sql: str, extra: dict | None = None) -> int:
         cursor.execute(sql, {**params, **(extra or {})})
@@ -296,23 +382,21 @@ def merge(
     # ---- 1. Keep one record per dwelling, resolve dwelling ids -------------------------------
     progress("préparation")
     staging.flush()
-    if duplicate_lines:
-        run(f"DELETE FROM {STAGING_HOUSING} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
-        run(f"DELETE FROM {STAGING_LINKS} WHERE line = ANY(%(lines)s)", {"lines": duplicate_lines})
-    if buildings is not None and buildings.height:
-        staging.copy(
-            STAGING_BUILDINGS,
-            buildings.select("building_id", "housing_count", "vacant_housing_count").sort("building_id"),
-        )
+    _lock_empty_tables_for_bulk_load(
+        cursor,
+        {
+            OWNER: staging.owner_rows,
+            HOUSING: staging.housing_rows,
+            EVENT: staging.housing_rows,
+            LINK: staging.owner_rows,
+        },
+    )
     # Resolved once: pg_get_serial_sequence() in the SELECT would run for every row.
     sequence = scalar(f"SELECT pg_get_serial_sequence('{HOUSING}', 'id')")
     run("CREATE TEMP TABLE lovac_communes (code text PRIMARY KEY)")
     if communes:
         staging.copy("lovac_communes", pl.DataFrame({"code": sorted(communes)}))
     run("CREATE TEMP TABLE lovac_touched_owners (owner_id bigint)")
-    run("CREATE TEMP TABLE lovac_rejected_ids (local_id text)")
-    if rejected_local_ids:
-        staging.copy("lovac_rejected_ids", pl.DataFrame({"local_id": rejected_local_ids}))
     staging.flush()
     run(f"ANALYZE {STAGING_HOUSING}")
     run(f"ANALYZE {STAGING_LINKS}")
@@ -632,8 +716,52 @@ def merge(
                        WHERE ho.rank = 1)""",
         [],
     )
-    cursor.execute("SET LOCAL session_replication_role = origin")
     return counts
+
+
+def analyze_changed_tables(cursor) -> list[str]:
+    """ANALYZE the tables this transaction wrote to (their statistics commit with the import);
+    returns their names, for the VACUUM after commit."""
+    cursor.execute(
+        """
+        SELECT relname FROM pg_stat_xact_user_tables
+         WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0
+         ORDER BY relname
+        """
+    )
+    tables = [name for (name,) in cursor.fetchall()]
+    for table in tables:
+        cursor.execute(f'ANALYZE "{table}"')
+    return tables
+
+
+def vacuum_after_commit(tables: list[str]) -> None:
+    """VACUUM (ANALYZE) `tables` once the import is committed: visibility map (index-only scans),
+    hint bits, the trigram index's pending list. Deferred to the outer transaction's commit when
+    the import runs inside one (VACUUM cannot run in a transaction block)."""
+    from django.db import DatabaseError, connection, transaction
+
+    if not tables:
+        return
+
+    def vacuum() -> None:
+        started = time.monotonic()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                cursor.execute("VACUUM (ANALYZE) " + ", ".join(f'"{table}"' for table in tables))
+                cursor.execute("RESET maintenance_work_mem")
+        except DatabaseError as error:
+            logger.warning("VACUUM après import impossible (%s) : %s", ", ".join(tables), error)
+            return
+        logger.info(
+            "VACUUM (ANALYZE) après import : %s en %.1f s", ", ".join(tables), time.monotonic() - started
+        )
+
+    if connection.in_atomic_block:
+        transaction.on_commit(vacuum)
+    else:
+        vacuum()
 
 
 def _follow_commune_merges(run) -> int:
@@ -665,36 +793,66 @@ def _follow_commune_merges(run) -> int:
     )
 
 
-def _skip_row_triggers(cursor) -> None:
-    """Skip the per-row foreign-key triggers of the bulk statements, when the role may.
+def _lock_empty_tables_for_bulk_load(cursor, incoming: dict[str, int]) -> list[str]:
+    """Lock, before the merge reads them, the empty tables about to receive at least
+    BULK_LOAD_MIN_ROWS rows: `bulk_load` drops their secondary indexes, which needs an ACCESS
+    EXCLUSIVE lock until commit.
 
-    Checking millions of deferred foreign keys one by one at commit costs more than the whole
-    merge, and every key written here comes from a row selected in the same transaction. The
-    database still enforces unique constraints and NOT NULL. Without the privilege, the import
-    simply runs with the checks.
+    Taken in one statement, in a fixed order, with a lock timeout shorter than the deadlock
+    timeout and in a savepoint: when a reader holds one of them, the savepoint gives back what it
+    got (no reader ever waits on the import while the import waits on it, so no deadlock) and
+    tries again a little later; after a few attempts the import keeps the indexes. Populated
+    tables are never locked: their readers are served all along. Returns the locked tables.
     """
-    from django.db import DatabaseError, transaction
+    from django.db import OperationalError, transaction
 
-    try:
-        with transaction.atomic():
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except DatabaseError:
-        pass
+    wanted = sorted(table for table, rows in incoming.items() if rows >= BULK_LOAD_MIN_ROWS)
+    if not wanted:
+        return []
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    lock_timeout = cursor.fetchone()[0]
+    for attempt in range(BULK_LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                empty = [table for table in wanted if _is_empty(cursor, table)]
+                if empty:
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_TIMEOUT])
+                    cursor.execute("LOCK TABLE " + ", ".join(empty) + " IN ACCESS EXCLUSIVE MODE")
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+            if empty:
+                logger.info("Premier chargement : tables %s chargées sans leurs index secondaires", empty)
+            return empty
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) not in ("55P03", "40P01"):
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    logger.warning("Tables %s occupées : premier chargement avec leurs index", wanted)
+    return []
+
+
+def _is_empty(cursor, table: str) -> bool:
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+    return cursor.fetchone()[0]
 
 
 @contextmanager
 def bulk_load(cursor, table: str, incoming_rows: int):
-    """Insert into `table` without maintaining its non-unique indexes when the insert at least
-    doubles it (a first national import): they are dropped, then rebuilt once in bulk (sorted,
-    in parallel), which costs less than growing them row by row.
+    """Insert into `table` without maintaining its non-unique indexes when the table was empty
+    and locked for it (see `_lock_empty_tables_for_bulk_load`): they are dropped, then rebuilt
+    once in bulk (sorted, in parallel), which costs less than growing them row by row.
 
-    Unique indexes stay, so constraints hold throughout. The drop locks the table until commit,
-    which only a first load of this size can afford; a yearly re-import stays below the ratio and
-    keeps the indexes (and its readers).
+    Unique indexes stay, so constraints hold throughout; a failure rolls the drop back. Other
+    tables, populated ones in particular, keep their indexes and their readers.
     """
-    cursor.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
-    existing_rows = cursor.fetchone()[0]
-    if incoming_rows < max(2 * existing_rows, BULK_LOAD_MIN_ROWS):
+    cursor.execute(
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_locks
+                        WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+                          AND relation = %s::regclass AND mode = 'AccessExclusiveLock')
+        """,
+        [table],
+    )
+    if incoming_rows < BULK_LOAD_MIN_ROWS or not cursor.fetchone()[0]:
         yield
         return
     cursor.execute(

@@ -3,7 +3,9 @@
 One pass over the file in record-aligned chunks (zlv.lovac.csv_file). Each chunk's records are
 validated with vectorised expressions: rejected lines become report rows, out-of-scope lines are
 counted, and the in-scope records are typed (zlv.lovac.typed_rows) and handed to a sink (the
-staging tables). Duplicates, distinct owners and buildings are resolved once the file is read.
+staging tables). Nothing else of a chunk is kept but its report rows: duplicates, distinct
+owners and buildings are resolved by the sink once the file is read, so that memory depends on
+the chunk size, not on the file's.
 
 While the main thread validates and types one chunk, a helper thread already reads and parses
 the next one (polars and numpy release the GIL); results are taken strictly in file order.
@@ -27,7 +29,7 @@ from zlv.lovac.fields import (
     USED_COLUMNS,
 )
 from zlv.lovac.report import REJECTED, REPORT_SCHEMA, WARNING, report_rows
-from zlv.lovac.typed_rows import OWNER_COLUMNS, OWNER_LINK_COLUMNS, dwelling_rows, owner_rows
+from zlv.lovac.typed_rows import dwelling_rows, owner_rows
 
 __all__ = ["FileRefused", "LovacReader", "ReadResult", "Sink"]
 
@@ -43,8 +45,6 @@ class ReadResult:
     duplicate_lines: list[int] = field(default_factory=list)
     report: pl.DataFrame | None = None
     communes: set[str] = field(default_factory=set)
-    rejected_local_ids: list[str] = field(default_factory=list)
-    buildings: pl.DataFrame | None = None
 
     @property
     def duplicates(self) -> int:
@@ -62,10 +62,12 @@ class ReadResult:
 
 
 class Sink:
-    """Receives the clean in-scope rows (implemented by the staging tables).
+    """Receives the rows chunk by chunk (implemented by the staging tables).
 
-    `housing` and `links` (one row per owner slot) come chunk by chunk; `owners` (one row per
-    distinct idpersonne, with its number of primary rights in the file) comes once at the end.
+    `housing` (in-scope records), `links` (one row per owner slot of those: the right and the
+    owner's fields), `buildings` (building id, national id and in-scope flag of every dwelling
+    line) and `rejected_ids` (national ids of rejected lines); then `finish()` once the file is
+    read, which drops the duplicate records and returns their line numbers.
     """
 
     def housing(self, frame: pl.DataFrame) -> None:  # pragma: no cover - interface
@@ -74,7 +76,13 @@ class Sink:
     def links(self, frame: pl.DataFrame) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def owners(self, frame: pl.DataFrame) -> None:  # pragma: no cover - interface
+    def buildings(self, frame: pl.DataFrame) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def rejected_ids(self, local_ids: pl.Series) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def finish(self) -> list[int]:  # pragma: no cover - interface
         raise NotImplementedError
 
 
@@ -102,10 +110,6 @@ class LovacReader:
         self.tag = f"lovac-{millesime}"
         self.result = ReadResult()
         self._reports: list[pl.DataFrame] = []
-        self._keys: list[pl.DataFrame] = []
-        self._buildings: list[pl.DataFrame] = []
-        self._rejected_ids: list[pl.Series] = []
-        self._owner_frames: list[pl.DataFrame] = []
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -151,39 +155,13 @@ class LovacReader:
 
     def _finish(self) -> None:
         result = self.result
-        keys = pl.concat(self._keys) if self._keys else None
-        if keys is not None and keys.height:
-            ranked = keys.sort(
-                ["local_id", "vacancy_start_year", "anmutation", "vlcad", "line"],
-                descending=[False, True, True, True, False],
-                nulls_last=True,
-            )
-            first = ranked.select(pl.col("line"), pl.col("local_id").is_first_distinct().alias("kept"))
-            result.duplicate_lines = first.filter(~pl.col("kept"))["line"].to_list()
+        self.progress("dédoublonnage", None)
+        result.duplicate_lines = self.sink.finish()
         report = pl.concat(self._reports) if self._reports else pl.DataFrame(schema=REPORT_SCHEMA)
         if result.duplicate_lines:
             dropped = pl.Series(result.duplicate_lines, dtype=pl.Int64)
             report = report.filter(~((pl.col("kind") == WARNING) & pl.col("line").is_in(dropped.implode())))
         result.report = report.sort(["line", "kind"], descending=[False, True], maintain_order=True)
-        if self._owner_frames:
-            owners = pl.concat(self._owner_frames)
-            self._owner_frames = []
-            if result.duplicate_lines:
-                owners = owners.filter(
-                    ~pl.col("line").is_in(pl.Series(result.duplicate_lines, dtype=pl.Int64).implode())
-                )
-            primaries = owners.group_by("idpersonne").agg((pl.col("rank") == 1).sum().alias("primary_count"))
-            owners = owners.unique("idpersonne", keep="first", maintain_order=True).join(
-                primaries, on="idpersonne", how="left"
-            )
-            self.sink.owners(owners.drop("line", "rank"))
-        if self._buildings:
-            buildings = pl.concat(self._buildings).unique(["building_id", "local_id"], keep="any")
-            result.buildings = buildings.group_by("building_id").agg(
-                pl.len().alias("housing_count"), pl.col("vacant").sum().alias("vacant_housing_count")
-            )
-        if self._rejected_ids:
-            result.rejected_local_ids = pl.concat(self._rejected_ids).drop_nulls().unique().to_list()
 
     # ---- one chunk ---------------------------------------------------------------------------
 
@@ -246,7 +224,7 @@ class LovacReader:
         rejected_mask = checks.select(pl.any_horizontal(pl.all())).to_series()
         if rejected_mask.any():
             self._report_rejected(pl.concat([frame, checks], how="horizontal"))
-            self._rejected_ids.append(frame.filter(rejected_mask)["ff_idlocal"])
+            self.sink.rejected_ids(frame.filter(rejected_mask)["ff_idlocal"])
             self.result.rejected += int(rejected_mask.sum())
             frame = frame.filter(~rejected_mask)
 
@@ -265,16 +243,18 @@ class LovacReader:
         frame = frame.with_columns(in_scope.alias("_in_scope"))
         if "ff_idbat" in self.present:
             housing = pl.col("aff").str.to_uppercase() == "H"
-            self._buildings.append(
+            buildings = (
                 frame.lazy()
                 .filter(housing.fill_null(False) & pl.col("ff_idbat").is_not_null())
                 .select(
                     pl.col("ff_idbat").str.slice(0, 20).alias("building_id"),
                     pl.col("ff_idlocal").alias("local_id"),
-                    pl.col("_in_scope").cast(pl.Int32).alias("vacant"),
+                    pl.col("_in_scope").alias("vacant"),
                 )
                 .collect()
             )
+            if buildings.height:
+                self.sink.buildings(buildings)
         kept = frame.filter(pl.col("_in_scope"))
         self.result.out_of_scope += frame.height - kept.height
         self.result.in_scope_records += kept.height
@@ -346,20 +326,10 @@ class LovacReader:
     def _housing(self, frame: pl.DataFrame) -> None:
         housing, warnings = dwelling_rows(frame, self.present, self.millesime)
         self.sink.housing(housing)
-        self._keys.append(
-            housing.select(
-                "line",
-                "local_id",
-                "vacancy_start_year",
-                pl.col("last_mutation_year").alias("anmutation"),
-                pl.col("rental_value").alias("vlcad"),
-            )
-        )
         self._reports.extend(warnings)
 
     def _owners(self, frame: pl.DataFrame) -> None:
         owners, warnings = owner_rows(frame, self.present)
         if owners is not None:
-            self.sink.links(owners.select(OWNER_LINK_COLUMNS))
-            self._owner_frames.append(owners.select(OWNER_COLUMNS))
+            self.sink.links(owners)
         self._reports.extend(warnings)

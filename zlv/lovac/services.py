@@ -26,6 +26,28 @@ DEFAULT_MAX_REJECTED_SHARE = 0.01
 Progress = Callable[[str, int | None], None]
 
 
+class PhaseClock:
+    """Wraps a progress callback and times each phase: from its first report to the next phase's."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress or (lambda phase, count=None: None)
+        self.timings: dict[str, float] = {}
+        self._phase: str | None = None
+        self._since = time.monotonic()
+
+    def __call__(self, phase: str, count: int | None = None) -> None:
+        if phase != self._phase:
+            self.stop()
+            self._phase = phase
+        self.progress(phase, count)
+
+    def stop(self) -> None:
+        now = time.monotonic()
+        if self._phase is not None:
+            self.timings[self._phase] = self.timings.get(self._phase, 0.0) + now - self._since
+        self._phase, self._since = None, now
+
+
 @dataclass
 class ImportResult:
     status: str
@@ -49,11 +71,13 @@ class ImportResult:
     # Earlier runs found dead when this one started, now marked interrupted.
     interrupted_runs: list[ImportRun] = field(default_factory=list, repr=False)
     report: pl.DataFrame | None = field(default=None, repr=False)
+    # Seconds spent in each phase (reading, each merge step, commit…), in order.
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
 
     def as_json(self) -> dict:
         """The summary printed by `import_lovac --json` (exactly these keys)."""
         data = asdict(self)
-        for key in ("refusal_reason", "run_id", "report"):
+        for key in ("refusal_reason", "run_id", "report", "timings"):
             data.pop(key)
         data.pop("interrupted_runs")
         data["seconds"] = round(self.seconds, 3)
@@ -84,7 +108,8 @@ def lovac_import(
     """Import one LOVAC file; nothing is written unless the whole file is accepted and merged."""
     started = time.monotonic()
     path = Path(path)
-    progress = progress or (lambda phase, count=None: None)
+    progress = PhaseClock(progress)
+    progress("ouverture")
     author = system_user()
     interrupted = import_runs_mark_interrupted()
     checksum = file_checksum(path) if path.exists() else ""
@@ -139,6 +164,7 @@ def _import(
     author, millesime = run.created_by, run.millesime
     result = ImportResult(status=ImportRunStatus.IMPORTED, run_id=run.pk, interrupted_runs=interrupted)
     reader = None
+    changed_tables: list[str] = []
     try:
         if not path.is_file():
             raise FileRefused(f"Fichier introuvable : {path}")
@@ -181,10 +207,7 @@ def _import(
                 millesime=millesime,
                 run_id=run.pk,
                 author_id=author.pk,
-                duplicate_lines=read.duplicate_lines,
                 communes=read.communes,
-                rejected_local_ids=read.rejected_local_ids,
-                buildings=read.buildings,
                 progress=progress,
             )
             result.housing_created = counts.housing_created
@@ -198,6 +221,9 @@ def _import(
             staging.drop()
             if dry_run:
                 raise _DryRunRollback
+            progress("statistiques")
+            changed_tables = lovac_merge.analyze_changed_tables(cursor)
+            progress("validation")
     except FileRefused as refusal:
         result.status = ImportRunStatus.REFUSED
         result.refusal_reason = str(refusal)
@@ -216,6 +242,9 @@ def _import(
         )
         raise
 
+    if result.status == ImportRunStatus.IMPORTED:
+        progress("entretien")
+        lovac_merge.vacuum_after_commit(changed_tables)
     progress("rapport", None)
     report = result.report if result.report is not None else _empty_report()
     report_text = report_csv(report)
@@ -229,6 +258,8 @@ def _import(
     run.report = report_text
     run.duration_seconds = result.seconds
     run.save(update_fields=["status", "counts", "refusal_reason", "report", "duration_seconds"])
+    progress.stop()
+    result.timings = progress.timings
     return result
 
 

@@ -1,6 +1,7 @@
 """`manage.py import_lovac FILE --millesime YYYY`: import a raw LOVAC file (LOVAC_FORMAT.md)."""
 
 import json
+import resource
 import sys
 import time
 
@@ -12,7 +13,9 @@ from zlv.lovac.services import lovac_import
 EXIT_REFUSED = 2
 
 PHASES = {
+    "ouverture": "Ouverture (empreinte du fichier)",
     "lecture": "Lecture du fichier",
+    "dédoublonnage": "Dédoublonnage (doublons, propriétaires, bâtiments)",
     "préparation": "Préparation",
     "bâtiments": "Bâtiments",
     "propriétaires": "Propriétaires",
@@ -21,6 +24,10 @@ PHASES = {
     "périmètres": "Périmètres",
     "droits de propriété": "Droits de propriété",
     "multi-propriétaires": "Multi-propriétaires",
+    "propriétaires principaux": "Propriétaires principaux",
+    "statistiques": "Statistiques (ANALYZE)",
+    "validation": "Validation (COMMIT)",
+    "entretien": "Entretien (VACUUM)",
     "rapport": "Rapport",
 }
 
@@ -65,6 +72,11 @@ class Command(BaseCommand):
             metavar="N",
             help="nombre de lignes rejetées au-delà duquel le fichier est refusé (défaut : 1 %% des lignes)",
         )
+        parser.add_argument(
+            "--timings",
+            action="store_true",
+            help="afficher la durée de chaque étape (sur la sortie d'erreur)",
+        )
 
     def handle(self, *args, **options):
         millesime = options["millesime"]
@@ -83,6 +95,11 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
+        if options["timings"]:
+            for phase, seconds in result.timings.items():
+                self.stderr.write(f"étape {PHASES.get(phase, phase):<28} {seconds:8.2f} s")
+            # ru_maxrss is in kilobytes on Linux.
+            self.stderr.write(f"pic RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} Mo")
         if options["json"]:
             self.write_interrupted_notices(result)
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
