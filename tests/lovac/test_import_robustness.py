@@ -87,6 +87,28 @@ def test_the_bulk_first_load_runs_with_the_foreign_key_checks(communes, tmp_path
     assert Owner.objects.filter(full_name__searchable__contains="DUPONT").count() == 2
 
 
+def test_the_import_is_not_bound_by_the_role_timeouts(communes, tmp_path, monkeypatch):
+    """Timeouts a managed database sets for web requests do not apply to the import's transaction."""
+    settings_seen = []
+    original_refresh = lovac_merge.rights_summary_refresh
+
+    def spying_refresh(cursor, *args, **kwargs):
+        cursor.execute(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+            "current_setting('idle_in_transaction_session_timeout')"
+        )
+        settings_seen.append(cursor.fetchone())
+        return original_refresh(cursor, *args, **kwargs)
+
+    monkeypatch.setattr(lovac_merge, "rights_summary_refresh", spying_refresh)
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '20s'")
+        cursor.execute("SET lock_timeout = '5s'")
+    code, _summary, _report = import_file(tmp_path, [lovac_row(1)])
+    assert code == 0
+    assert settings_seen == [("0", "0", "0")]
+
+
 def test_a_right_without_its_dwelling_fails_a_bulk_first_load(communes, tmp_path, monkeypatch):
     """The foreign keys added back after a bulk load are validated."""
     from django.db import IntegrityError

@@ -840,8 +840,12 @@ def vacuum_after_commit(tables: list[str]) -> None:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET maintenance_work_mem = '512MB'")
-                cursor.execute("VACUUM (ANALYZE) " + ", ".join(f'"{table}"' for table in tables))
-                cursor.execute("RESET maintenance_work_mem")
+                cursor.execute("SET statement_timeout = 0")
+                try:
+                    cursor.execute("VACUUM (ANALYZE) " + ", ".join(f'"{table}"' for table in tables))
+                finally:
+                    cursor.execute("RESET maintenance_work_mem")
+                    cursor.execute("RESET statement_timeout")
         except DatabaseError as error:
             logger.warning("VACUUM après import impossible (%s) : %s", ", ".join(tables), error)
             return
