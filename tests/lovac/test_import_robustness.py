@@ -4,6 +4,7 @@ import io
 import re
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -20,9 +21,16 @@ IMPORTED_TABLES = ("housing_housing", "housing_owner", "housing_housingowner", "
 
 
 def secondary_indexes() -> set[tuple[str, str]]:
+    """Indexes and constraints of the imported tables, as definitions."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(IMPORTED_TABLES)]
+            """
+            SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%(tables)s)
+            UNION ALL
+            SELECT conrelid::regclass::text, conname || ' ' || pg_get_constraintdef(oid)
+              FROM pg_constraint WHERE conrelid::regclass::text = ANY(%(tables)s)
+            """,
+            {"tables": list(IMPORTED_TABLES)},
         )
         return set(cursor.fetchall())
 
@@ -42,7 +50,8 @@ def roubaix_rows(count: int, first: int = 1000) -> list[dict]:
 
 
 def test_the_bulk_first_load_runs_with_the_foreign_key_checks(communes, tmp_path, monkeypatch):
-    """A first load in bulk mode (indexes rebuilt after the insert) with the checks every role gets.
+    """A first load in bulk mode (indexes and foreign keys between the loaded tables dropped, then
+    added back) with the checks every role gets, and the same indexes and constraints afterwards.
 
     Foreign keys are deferred to the commit by default: rebuilding an index of a table holding
     pending check events fails ("cannot CREATE INDEX … because it has pending trigger events"),
@@ -76,6 +85,57 @@ def test_the_bulk_first_load_runs_with_the_foreign_key_checks(communes, tmp_path
     assert Event.objects.filter(kind="housing:created").count() == 2
     # The rebuilt trigram index serves the owner search.
     assert Owner.objects.filter(full_name__searchable__contains="DUPONT").count() == 2
+
+
+def test_the_import_is_not_bound_by_the_role_timeouts(communes, tmp_path, monkeypatch):
+    """Timeouts a managed database sets for web requests do not apply to the import's transaction."""
+    settings_seen = []
+    original_refresh = lovac_merge.rights_summary_refresh
+
+    def spying_refresh(cursor, *args, **kwargs):
+        cursor.execute(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+            "current_setting('idle_in_transaction_session_timeout')"
+        )
+        settings_seen.append(cursor.fetchone())
+        return original_refresh(cursor, *args, **kwargs)
+
+    monkeypatch.setattr(lovac_merge, "rights_summary_refresh", spying_refresh)
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '20s'")
+        cursor.execute("SET lock_timeout = '5s'")
+    code, _summary, _report = import_file(tmp_path, [lovac_row(1)])
+    assert code == 0
+    assert settings_seen == [("0", "0", "0")]
+
+
+def test_a_right_without_its_dwelling_fails_a_bulk_first_load(communes, tmp_path, monkeypatch):
+    """The foreign keys added back after a bulk load are validated."""
+    from django.db import IntegrityError
+
+    before = secondary_indexes()
+    monkeypatch.setattr(lovac_merge, "BULK_LOAD_MIN_ROWS", 0)
+    original_bulk_load = lovac_merge.bulk_load
+
+    @contextmanager
+    def corrupting_bulk_load(cursor, table, incoming_rows):
+        with original_bulk_load(cursor, table, incoming_rows):
+            yield
+            if table == "housing_housingowner":
+                cursor.execute(
+                    """
+                    INSERT INTO housing_housingowner (housing_id, owner_id, rank, idprocpte, idprodroit,
+                                                      property_right, start_date)
+                    SELECT max(id) + 1000, (SELECT min(id) FROM housing_owner), 2, '', '', '', now()
+                      FROM housing_housing
+                    """
+                )
+
+    monkeypatch.setattr(lovac_merge, "bulk_load", corrupting_bulk_load)
+    with pytest.raises(IntegrityError, match="housing_id"):
+        import_file(tmp_path, [lovac_row(1), lovac_row(2)])
+    assert secondary_indexes() == before
+    assert Housing.objects.count() == HousingOwner.objects.count() == 0
 
 
 def test_a_failed_first_load_keeps_the_indexes(communes, tmp_path, monkeypatch):

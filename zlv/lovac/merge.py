@@ -749,8 +749,12 @@ def vacuum_after_commit(tables: list[str]) -> None:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET maintenance_work_mem = '512MB'")
-                cursor.execute("VACUUM (ANALYZE) " + ", ".join(f'"{table}"' for table in tables))
-                cursor.execute("RESET maintenance_work_mem")
+                cursor.execute("SET statement_timeout = 0")
+                try:
+                    cursor.execute("VACUUM (ANALYZE) " + ", ".join(f'"{table}"' for table in tables))
+                finally:
+                    cursor.execute("RESET maintenance_work_mem")
+                    cursor.execute("RESET statement_timeout")
         except DatabaseError as error:
             logger.warning("VACUUM après import impossible (%s) : %s", ", ".join(tables), error)
             return
@@ -795,8 +799,8 @@ def _follow_commune_merges(run) -> int:
 
 def _lock_empty_tables_for_bulk_load(cursor, incoming: dict[str, int]) -> list[str]:
     """Lock, before the merge reads them, the empty tables about to receive at least
-    BULK_LOAD_MIN_ROWS rows: `bulk_load` drops their secondary indexes, which needs an ACCESS
-    EXCLUSIVE lock until commit.
+    BULK_LOAD_MIN_ROWS rows: `bulk_load` drops their secondary indexes and the foreign keys
+    between them, which needs an ACCESS EXCLUSIVE lock until commit.
 
     Taken in one statement, in a fixed order, with a lock timeout shorter than the deadlock
     timeout and in a savepoint: when a reader holds one of them, the savepoint gives back what it
@@ -835,23 +839,29 @@ def _is_empty(cursor, table: str) -> bool:
     return cursor.fetchone()[0]
 
 
+# This transaction holds the table alone (ACCESS EXCLUSIVE): `relation` is a regclass expression.
+_LOCKED_ALONE = """
+    EXISTS (SELECT 1 FROM pg_locks
+             WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+               AND relation = {relation} AND mode = 'AccessExclusiveLock')
+"""
+
+
 @contextmanager
 def bulk_load(cursor, table: str, incoming_rows: int):
-    """Insert into `table` without maintaining its non-unique indexes when the table was empty
-    and locked for it (see `_lock_empty_tables_for_bulk_load`): they are dropped, then rebuilt
-    once in bulk (sorted, in parallel), which costs less than growing them row by row.
+    """Load `table` in bulk when it was empty and locked for it (see
+    `_lock_empty_tables_for_bulk_load`), as PostgreSQL's documentation advises for populating a
+    table: its non-unique indexes are dropped then rebuilt once (sorted, in parallel), and its
+    foreign keys towards tables also locked for the load are dropped then added back, which
+    checks every row in one join instead of one query per row.
 
-    Unique indexes stay, so constraints hold throughout; a failure rolls the drop back. Other
-    tables, populated ones in particular, keep their indexes and their readers.
+    The added foreign keys are the same constraints (names and definitions) and are validated
+    when added: a row without its referenced row fails the import. Unique indexes stay, so unique
+    constraints hold throughout; foreign keys towards other tables (the user, the import run) are
+    checked row by row as usual; a failure rolls everything back. Other tables, populated ones in
+    particular, keep their indexes, their constraints and their readers.
     """
-    cursor.execute(
-        """
-        SELECT EXISTS (SELECT 1 FROM pg_locks
-                        WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
-                          AND relation = %s::regclass AND mode = 'AccessExclusiveLock')
-        """,
-        [table],
-    )
+    cursor.execute("SELECT " + _LOCKED_ALONE.format(relation="%s::regclass"), [table])
     if incoming_rows < BULK_LOAD_MIN_ROWS or not cursor.fetchone()[0]:
         yield
         return
@@ -864,8 +874,22 @@ def bulk_load(cursor, table: str, incoming_rows: int):
         [table],
     )
     indexes = cursor.fetchall()
+    cursor.execute(
+        f"""
+        SELECT conname, pg_get_constraintdef(oid)
+          FROM pg_constraint
+         WHERE conrelid = %s::regclass AND contype = 'f' AND {_LOCKED_ALONE.format(relation="confrelid")}
+         ORDER BY conname
+        """,
+        [table],
+    )
+    foreign_keys = cursor.fetchall()
+    for name, _definition in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     yield
     for _name, definition in indexes:
         cursor.execute(definition)
+    for name, definition in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')

@@ -22,6 +22,7 @@ from zlv.lovac.report import REPORT_SCHEMA, report_csv, write_report
 # Serialises imports: two runs merging the same dwellings at once would race.
 IMPORT_LOCK_ID = 0x10FAC
 DEFAULT_MAX_REJECTED_SHARE = 0.01
+IMPORT_TIMEOUTS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
 
 Progress = Callable[[str, int | None], None]
 
@@ -172,13 +173,18 @@ def _import(
             "code", list(Commune.objects.values_list("code", flat=True)), dtype=pl.String
         )
         with transaction.atomic(), connection.cursor() as cursor:
+            # Timeouts a managed database may set for the role (meant for web requests) would
+            # abort a national import midway: none for this transaction. The advisory lock
+            # waits for an import already running.
+            for timeout in IMPORT_TIMEOUTS:
+                cursor.execute(f"SET LOCAL {timeout} = 0")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
             cursor.execute("SET LOCAL work_mem = '256MB'")
             # Index rebuilds of a first national load (zlv/lovac/merge.py bulk_load).
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL synchronous_commit = off")
-            # New owner names go to the trigram index's pending list, merged in bulk by the next
-            # (auto)vacuum instead of entry by entry during the import.
+            # New owner names go to the trigram index's pending list, merged in bulk by the
+            # VACUUM after the import instead of entry by entry during it.
             cursor.execute("SET LOCAL gin_pending_list_limit = '2GB'")
             _enlarge_temp_buffers(cursor)
             staging = lovac_merge.Staging(cursor)
